@@ -1,0 +1,89 @@
+"""The `feedsvc` command: check (parse and print), and later scan, serve, export."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from feedsvc.errors import FeedsvcError
+from feedsvc.model import Article, Rejected
+from feedsvc.parse import Lexicon, ParseRules, SourceFile, article_id, parse_files, walk
+from feedsvc.settings import Settings, load_settings
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings(args.config)
+        result: int = args.run(args, settings)
+        return result
+    except FeedsvcError as exc:
+        print(f"feedsvc: {exc}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="feedsvc", description=__doc__)
+    parser.add_argument("--config", type=Path, help="settings file (TOML); default: built-in defaults")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+    check = commands.add_parser("check", help="parse files and print what was read; touches no store")
+    check.add_argument("--json", action="store_true", help="one JSON object per file, one per line")
+    check.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or directories")
+    check.set_defaults(run=_check)
+    return parser
+
+
+def _check(args: argparse.Namespace, settings: Settings) -> int:
+    rules = ParseRules(settings.max_file_size, Lexicon.load(settings.lexicon))
+    results = parse_files(_sources(args.paths, settings.file_pattern), rules)
+    for result in results:
+        print(json.dumps(check_record(result), ensure_ascii=False) if args.json else _check_line(result))
+    rejected = sum(isinstance(r, Rejected) for r in results)
+    if not args.json:
+        warned = sum(isinstance(r, Article) and bool(r.warnings) for r in results)
+        print(f"{len(results)} files: {len(results) - rejected} parsed ({warned} with warnings), {rejected} rejected")
+    return 1 if rejected else 0
+
+
+def _sources(paths: list[Path], pattern: str) -> Iterator[SourceFile]:
+    """Files given directly are named relative to their own folder, files
+    found in a directory relative to that directory."""
+    for path in paths:
+        if path.is_dir():
+            yield from walk(path, pattern)
+        else:
+            stat = os.stat(path) if path.exists() else None
+            yield SourceFile(article_id(path.name), path.name, str(path),
+                             stat.st_size if stat else 0, stat.st_mtime_ns if stat else 0)
+
+
+def check_record(result: Article | Rejected) -> dict[str, Any]:
+    """The JSON object `feedsvc check --json` prints for one file."""
+    if isinstance(result, Rejected):
+        return {"id": result.id, "path": result.path, "warnings": [], "error": result.reason}
+    return {
+        "id": result.id,
+        "path": result.path,
+        "title": result.title,
+        "published": result.published.isoformat(),
+        "body": list(result.body),
+        "related_titles": list(result.related_titles),
+        "source": result.source,
+        "tags": [tag.name for tag in result.tags],
+        "read_also": [{"title": r.title, "body": list(r.body)} for r in result.read_also],
+        "warnings": list(result.warnings),
+    }
+
+
+def _check_line(result: Article | Rejected) -> str:
+    if isinstance(result, Rejected):
+        return f"REJECTED {result.path}: {result.reason}"
+    if result.warnings:
+        return f"WARN     {result.path}: {'; '.join(result.warnings)}"
+    return f"OK       {result.path}"

@@ -1,0 +1,221 @@
+"""Lines to the parts of an article: title, date line, body and sections.
+
+Markers are matched on the raw line by patterns that skip what folding
+removes (tashkeel, tatweel, invisible controls) and accept every alef form;
+a line that is not NFKC-normalised near its start is matched on its folded
+form instead, mapped back to the original characters.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from feedsvc.arabic import IGNORABLE, clean_display, fold_marker
+from feedsvc.errors import SourceError
+from feedsvc.model import ReadAlso
+
+RELATED, SOURCE, TAGS, READ_ALSO, DATE = "related", "source", "tags", "read_also", "date"
+_HEADINGS = {RELATED: "أخبار ذات صلة", READ_ALSO: "اقرأ أيضا"}
+_INLINE = {SOURCE: "المصدر", TAGS: "كلمات دلالية", DATE: "تاريخ النشر"}
+
+_LETTER_CLASSES = {"ا": "[اأإآٱ]", "ي": "[يى]", "ة": "[ةه]", "ه": "[ةه]"}
+_IGN = f"[{IGNORABLE}]*"
+_COLON = f"{_IGN}\\s*[:：﹕]\\s*{_IGN}"
+
+
+def _word_pattern(name: str) -> str:
+    out = [_IGN]
+    for ch in fold_marker(name):
+        out.append(r"\s+" if ch == " " else _LETTER_CLASSES.get(ch, re.escape(ch)))
+        out.append(_IGN)
+    return "".join(out)
+
+
+_MARKER_RE = re.compile(
+    "|".join(
+        [f"(?P<{kind}>{_word_pattern(name)}(?:{_COLON}|\\s*)$)" for kind, name in _HEADINGS.items()]
+        + [
+            f"(?P<{kind}>{_word_pattern(name)})(?P<{kind}_sep>{_COLON}|\\s+|$)"
+            for kind, name in _INLINE.items()
+        ]
+    )
+)
+_BLANK_RE = re.compile(f"[{IGNORABLE}\\s]*")
+_SENTENCE_END_RE = re.compile(r"[.!?؟…:،,;؛][\"'”’»›)\]]*$")
+_LINE_BREAK_RE = re.compile("\r\n|[\r\n\u2028\u2029]")
+MAX_HEADLINE_WORDS = 25
+# A line starting with "المصدر" but no colon is the source only if this short.
+_MAX_SOURCE_WORDS = 8
+
+
+@dataclass(frozen=True, slots=True)
+class Marker:
+    kind: str
+    rest: str  # the display text after an inline marker ("" for headings)
+    colon: bool
+
+
+def marker(line: str) -> Marker | None:
+    """The marker a cleaned line starts with, if any (source-format.md)."""
+    head = line[:64]
+    if unicodedata.is_normalized("NFKC", head):
+        return _marker_in(line, line, None)
+    folded, index = _fold_with_index(head)
+    index += range(len(head) + 1, len(line) + 1)
+    return _marker_in(folded + line[64:], line, index)
+
+
+def _marker_in(matched: str, line: str, index: list[int] | None) -> Marker | None:
+    """Match `matched` (the line, or its folded head); `index` maps its
+    positions back to `line` (None: the same positions)."""
+    m = _MARKER_RE.match(matched)
+    if m is None:
+        return None
+    kind = m.lastgroup or ""
+    if kind.endswith("_sep"):
+        kind = kind[:-4]
+    if kind in _HEADINGS:
+        return Marker(kind, "", ":" in m.group(kind))
+    sep = m.group(f"{kind}_sep")
+    end = m.end(f"{kind}_sep")
+    rest = line[end if index is None else index[end]:].strip()
+    colon = bool(sep.strip(" " + IGNORABLE))
+    if not colon and rest and not _bare_marker_plausible(kind, rest):
+        return None
+    return Marker(kind, rest, colon)
+
+
+def _bare_marker_plausible(kind: str, rest: str) -> bool:
+    """Without a colon, "المصدر ..." may just be a sentence of the body."""
+    if _SENTENCE_END_RE.search(rest):
+        return False
+    return kind != SOURCE or len(rest.split()) <= _MAX_SOURCE_WORDS
+
+
+def _fold_with_index(text: str) -> tuple[str, list[int]]:
+    """NFKC per character, keeping for each folded character the index of
+    the original one it came from (plus the end)."""
+    out: list[str] = []
+    index: list[int] = []
+    for i, ch in enumerate(text):
+        folded = unicodedata.normalize("NFKC", ch)
+        out.append(folded)
+        index.extend([i] * len(folded))
+    index.append(len(text))
+    return "".join(out), index
+
+
+def looks_like_headline(line: str) -> bool:
+    """A line that could open a new read-also article: short, and not ending
+    a sentence (nor a clause, with ":" or "،", which a headline never does)."""
+    return len(line.split()) <= MAX_HEADLINE_WORDS and not _SENTENCE_END_RE.search(line)
+
+
+def split_lines(text: str) -> list[str]:
+    """Cleaned non-blank lines; LF, CRLF, CR and Unicode line separators."""
+    lines = (clean_display(raw) for raw in _LINE_BREAK_RE.split(text))
+    return [line for line in lines if not _BLANK_RE.fullmatch(line)]
+
+
+@dataclass
+class Layout:
+    title: str
+    date_text: str | None = None
+    body: list[str] = field(default_factory=list)
+    related_titles: list[str] = field(default_factory=list)
+    source: str | None = None
+    tag_lines: list[str] = field(default_factory=list)
+    read_also: list[ReadAlso] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def lay_out(lines: list[str], path: str) -> Layout:
+    """Assign every line to its part of the article."""
+    found_date: str | None = None
+    position = 0
+    for position, line in enumerate(lines):
+        m = marker(line)
+        if m is None:
+            break
+        if m.kind != DATE or found_date is not None:
+            raise SourceError(path, "no title (the first line is a section marker)")
+        found_date = m.rest
+    else:
+        raise SourceError(path, "no title")
+    layout = Layout(title=lines[position], date_text=found_date)
+    _Sections(layout).feed(lines[position + 1:])
+    return layout
+
+
+class _Sections:
+    """The state machine that reads the lines after the title."""
+
+    def __init__(self, layout: Layout) -> None:
+        self.layout = layout
+        self.state = "body"
+        self.read_also_title: str | None = None
+        self.read_also_body: list[str] = []
+        self.awaiting: str | None = None  # an inline marker whose value is on the next lines
+
+    def feed(self, lines: list[str]) -> None:
+        for line in lines:
+            m = marker(line)
+            if m is None or (m.kind == DATE and (self.state != "body" or self.layout.date_text is not None)):
+                self.text(line)
+            else:
+                self.open(m)
+        self.close_read_also()
+        if not self.layout.body:
+            self.layout.warnings.append("no body paragraphs")
+
+    def open(self, m: Marker) -> None:
+        self.close_read_also()
+        self.awaiting = None
+        if m.kind == DATE:
+            self.layout.date_text = m.rest
+        elif m.kind in (RELATED, READ_ALSO):
+            self.state = m.kind
+        elif m.kind == SOURCE:
+            self.state = "after_inline"
+            if not m.rest:
+                self.awaiting = SOURCE
+            elif self.layout.source is None:
+                self.layout.source = m.rest
+            else:
+                self.layout.warnings.append(f"second source line ignored: {m.rest}")
+        else:
+            self.state = "after_inline"
+            if m.rest:
+                self.layout.tag_lines.append(m.rest)
+            else:
+                self.awaiting = TAGS
+
+    def text(self, line: str) -> None:
+        if self.state == "body":
+            self.layout.body.append(line)
+        elif self.state == RELATED:
+            self.layout.related_titles.append(line)
+        elif self.state == READ_ALSO:
+            if self.read_also_title is not None and self.read_also_body and looks_like_headline(line):
+                self.close_read_also()
+            if self.read_also_title is None:
+                self.read_also_title = line
+            else:
+                self.read_also_body.append(line)
+        elif self.awaiting == TAGS:
+            self.layout.tag_lines.append(line)  # one tag (or tag line) per line
+        elif self.awaiting == SOURCE and self.layout.source is None:
+            self.layout.source = line
+            self.awaiting = None
+        else:
+            self.layout.warnings.append(f"line outside any section ignored: {line[:80]}")
+
+    def close_read_also(self) -> None:
+        if self.state == READ_ALSO and self.read_also_title is None:
+            self.layout.warnings.append("read-also section without an article")
+        if self.read_also_title is not None:
+            self.layout.read_also.append(ReadAlso(self.read_also_title, tuple(self.read_also_body)))
+        self.read_also_title = None
+        self.read_also_body = []

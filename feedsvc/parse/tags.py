@@ -1,0 +1,128 @@
+"""A tag line to tags: explicit separators, or longest-match segmentation.
+
+A line without separators ("فلاديمير بوتين تصعيد قطاع غزة") is cut, longest
+run first, at runs of words that are (a) in the tag lexicon, (b) two to four
+words found verbatim in the article's own title or body, or (c) a word pair
+that the corpus keeps seeing together in tag lines.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from feedsvc.arabic import collapse_spaces, tag_key
+from feedsvc.errors import SettingsError
+from feedsvc.model import Tag
+
+SEPARATORS_RE = re.compile("[،,؛;|#\t]")
+_NON_WORD_RE = re.compile(r"[\W_]+")
+MAX_ARTICLE_RUN = 4
+# A learned pair needs this many tag lines, and each of its words must occur
+# inside the pair in at least this share of the tag lines it occurs in.
+# Pointwise mutual information alone would also join two frequent separate
+# tags that are often written side by side ("غزة إسرائيل"); requiring both
+# conditional probabilities to be high does not.
+PAIR_MIN_COUNT = 3
+PAIR_MIN_SHARE = 0.6
+
+
+@dataclass(frozen=True, slots=True)
+class Lexicon:
+    """Multi-word tags known in advance, by key."""
+
+    keys: frozenset[str]
+    max_words: int
+
+    @classmethod
+    def load(cls, path: Path) -> Lexicon:
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise SettingsError("lexicon", f"cannot read {path}: {exc}") from None
+        return cls.of(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+
+    @classmethod
+    def of(cls, names: Iterable[str]) -> Lexicon:
+        keys = frozenset(k for k in (tag_key(n) for n in names) if " " in k)
+        return cls(keys, max((k.count(" ") + 1 for k in keys), default=1))
+
+
+def learn_pairs(tag_lines: Iterable[str]) -> frozenset[str]:
+    """Word pairs (as "key key") that the corpus's tag lines keep together.
+
+    Lines with explicit separators teach both ways: words of one tag are a
+    pair, and a one-word tag is a word seen without a partner.
+    """
+    words: Counter[str] = Counter()
+    pairs: Counter[str] = Counter()
+    for line in tag_lines:
+        groups = SEPARATORS_RE.split(line) if SEPARATORS_RE.search(line) else [line]
+        seen_words: set[str] = set()
+        seen_pairs: set[str] = set()
+        for group in groups:
+            keys = [tag_key(w) for w in group.split()]
+            seen_words.update(keys)
+            seen_pairs.update(f"{a} {b}" for a, b in zip(keys, keys[1:], strict=False))
+        words.update(seen_words)
+        pairs.update(seen_pairs)
+    learned = set()
+    for pair, count in pairs.items():
+        if count < PAIR_MIN_COUNT:
+            continue
+        first, second = pair.split(" ")
+        if count >= PAIR_MIN_SHARE * words[first] and count >= PAIR_MIN_SHARE * words[second]:
+            learned.add(pair)
+    return frozenset(learned)
+
+
+def article_words(title: str, body: Iterable[str]) -> str:
+    """The title and body as folded words between single spaces, padded,
+    so that a run of words is found with one substring test."""
+    text = _NON_WORD_RE.sub(" ", tag_key(" ".join((title, *body))))
+    return f" {text.strip()} "
+
+
+def split_tags(tag_lines: Iterable[str], words_of_article: str, lexicon: Lexicon,
+               pairs: frozenset[str]) -> tuple[Tag, ...]:
+    """Tags in order of appearance; a repeated key keeps its first spelling."""
+    tags: dict[str, Tag] = {}
+    for line in tag_lines:
+        if SEPARATORS_RE.search(line):
+            names = [collapse_spaces(part) for part in SEPARATORS_RE.split(line)]
+        else:
+            names = _segment([w for w in line.split() if tag_key(w)], words_of_article, lexicon, pairs)
+        for name in names:
+            key = tag_key(name)
+            if key and key not in tags:
+                tags[key] = Tag(name, key)
+    return tuple(tags.values())
+
+
+def _in_article(key: str, words_of_article: str) -> bool:
+    if not key.replace(" ", "").isalnum():
+        key = _NON_WORD_RE.sub(" ", key).strip()
+    return f" {key} " in words_of_article
+
+
+def _segment(words: list[str], words_of_article: str, lexicon: Lexicon,
+             pairs: frozenset[str]) -> list[str]:
+    keys = [tag_key(w) for w in words]
+    longest = max(lexicon.max_words, MAX_ARTICLE_RUN)
+    names = []
+    i = 0
+    while i < len(words):
+        size = 1
+        for n in range(min(longest, len(words) - i), 1, -1):
+            key = " ".join(keys[i:i + n])
+            if (key in lexicon.keys
+                    or (n <= MAX_ARTICLE_RUN and _in_article(key, words_of_article))
+                    or (n == 2 and key in pairs)):
+                size = n
+                break
+        names.append(" ".join(words[i:i + size]))
+        i += size
+    return names

@@ -1,0 +1,108 @@
+"""Settings, declared once: name, type, default and help.
+
+Defaults are the field defaults below; `config/feedsvc.toml` documents each
+with its default (a test keeps the two equal). A settings file passed with
+`--config` (or `FEEDSVC_CONFIG`) overrides the defaults, and an environment
+variable `FEEDSVC_<NAME>` overrides both. A value that does not fit its
+setting stops start-up with a SettingsError naming the setting.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from feedsvc.errors import SettingsError
+
+ENV_PREFIX = "FEEDSVC_"
+LOG_FORMATS = ("plain", "json")
+
+
+def _setting(default: Any, help: str) -> Any:
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True)
+class Settings:
+    source_dir: Path = _setting(Path("config/samples"), "Directory of article files to serve.")
+    file_pattern: str = _setting("*.txt", "File names read as articles (a glob, case ignored).")
+    max_file_size: int = _setting(2 * 1024 * 1024, "Larger files are rejected (bytes).")
+    lexicon: Path = _setting(Path("config/lexicon.txt"), "Multi-word tag lexicon, one tag a line.")
+    data_dir: Path = _setting(Path(".data"), "Directory for the SQLite store and the scanner lock.")
+    database_url: str = _setting("", "SQLAlchemy URL of the store; empty: SQLite in data_dir.")
+    base_url: str = _setting("http://127.0.0.1:8000/", "Public base URL of the service.")
+    site_title: str = _setting("أخبار", "Title of the site and its feeds.")
+    page_size: int = _setting(50, "Entries per feed page.")
+    scan_interval: int = _setting(60, "Seconds between scans of the source directory.")
+    websub_hub: str = _setting("", "WebSub hub URL announced in feeds; empty: none.")
+    admin_token: str = _setting("", "Bearer token for POST /admin/rescan; empty: disabled.")
+    log_format: str = _setting("plain", "Log line format: plain or json.")
+
+    @property
+    def store_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir.resolve() / 'feedsvc.db'}"
+
+
+FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
+
+
+def load_settings(config_file: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    """Defaults, then the settings file, then the environment."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    config_file = config_file or (Path(environ[f"{ENV_PREFIX}CONFIG"]) if environ.get(f"{ENV_PREFIX}CONFIG") else None)
+    if config_file is not None:
+        values.update(_read_file(config_file))
+    for name in FIELDS:
+        raw = environ.get(ENV_PREFIX + name.upper())
+        if raw is not None:
+            values[name] = _convert(name, raw.strip(), from_env=True)
+    settings = Settings(**values)
+    _validate(settings)
+    return settings
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise SettingsError("config", f"cannot read {path}: {exc}") from None
+    unknown = sorted(set(data) - set(FIELDS))
+    if unknown:
+        raise SettingsError(unknown[0], f"unknown setting in {path}")
+    return {name: _convert(name, value, from_env=False) for name, value in data.items()}
+
+
+def _convert(name: str, value: Any, *, from_env: bool) -> Any:
+    kind = type(FIELDS[name].default)
+    try:
+        if kind is int:
+            if isinstance(value, bool) or not isinstance(value, (int, str)):
+                raise ValueError
+            return int(value)
+        if not isinstance(value, str):
+            raise ValueError
+        return Path(value) if kind is not str else value
+    except ValueError:
+        shown = repr(value) if not from_env else f"{value!r} (from {ENV_PREFIX}{name.upper()})"
+        raise SettingsError(name, f"{shown} is not a valid {kind.__name__}") from None
+
+
+def _validate(settings: Settings) -> None:
+    for name in ("max_file_size", "page_size", "scan_interval"):
+        if getattr(settings, name) <= 0:
+            raise SettingsError(name, "must be a positive whole number")
+    if settings.log_format not in LOG_FORMATS:
+        raise SettingsError("log_format", f"must be one of {', '.join(LOG_FORMATS)}")
+    for name in ("base_url", "websub_hub"):
+        url = getattr(settings, name)
+        if url and (urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc):
+            raise SettingsError(name, f"{url!r} is not an http(s) URL")
+    if settings.database_url and not settings.database_url.startswith(("sqlite://", "postgresql")):
+        raise SettingsError("database_url", "must be a sqlite:// or postgresql+psycopg:// URL")
