@@ -25,6 +25,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from functools import cache
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -234,10 +235,10 @@ def plan_corpus(count: int, seed: int, noisy: bool = True) -> list[Plan]:
             tags=tags, read_also=read_also, mtime=mtime,
         )
         plan.sections = [s for s in ("related", "source", "tags", "read_also")
-                         if s == "related" and (related or rng.random() < 0.5)
-                         or s == "source" and plan.source
-                         or s == "tags" and tags
-                         or s == "read_also" and read_also]
+                         if (s == "related" and (related or rng.random() < 0.5))
+                         or (s == "source" and plan.source)
+                         or (s == "tags" and tags)
+                         or (s == "read_also" and read_also)]
         if rng.random() < 0.5:
             rng.shuffle(plan.sections)
         plans.append(plan)
@@ -318,7 +319,7 @@ def corpus_pairs(plans: list[Plan]) -> set[str]:
         groups = [t.split() for t in plan.tags] if plan.explicit_tags else [[w for t in plan.tags for w in t.split()]]
         keys = [[fold(w) for w in g] for g in groups]
         words.update({w for g in keys for w in g})
-        pairs.update({f"{a} {b}" for g in keys for a, b in zip(g, g[1:], strict=False)})
+        pairs.update({f"{a} {b}" for g in keys for a, b in pairwise(g)})
     return {p for p, c in pairs.items()
             if c >= 3 and all(c >= 0.6 * words[w] for w in p.split())}
 

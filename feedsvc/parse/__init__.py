@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from feedsvc.errors import SourceError
-from feedsvc.model import Article, Draft, Rejected, utc_now
+from feedsvc.model import Article, Draft, Rejected, Tag, utc_now
 from feedsvc.parse.dates import parse_date
 from feedsvc.parse.decode import decode, too_large
 from feedsvc.parse.files import SourceFile, article_id, walk
@@ -88,7 +88,9 @@ def finish(draft: Draft, lexicon: Lexicon, pairs: frozenset[str], now: datetime)
         published = draft.mtime
     elif published > now + FUTURE_TOLERANCE:
         warnings.append(f"publication date {published.isoformat()} is in the future")
-    tags = split_tags(draft.tag_lines, article_words(draft.title, draft.body), lexicon, pairs) if draft.tag_lines else ()
+    tags: tuple[Tag, ...] = ()
+    if draft.tag_lines:
+        tags = split_tags(draft.tag_lines, article_words(draft.title, draft.body), lexicon, pairs)
     return Article(
         id=draft.id,
         path=draft.path,

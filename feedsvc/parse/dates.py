@@ -9,7 +9,7 @@ without a zone is GMT.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 from feedsvc.arabic import ARABIC_DIGITS, fold_marker
 
@@ -136,4 +136,4 @@ def _build(year: int, month: int, day: int, hour: int, minute: int, second: int,
         local = datetime(year, month, day, hour, minute, second, tzinfo=timezone(offset))
     except ValueError:
         return None
-    return local.astimezone(timezone.utc)
+    return local.astimezone(UTC)

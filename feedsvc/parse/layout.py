@@ -114,9 +114,23 @@ def looks_like_headline(line: str) -> bool:
 
 
 def split_lines(text: str) -> list[str]:
-    """Cleaned non-blank lines; LF, CRLF, CR and Unicode line separators."""
-    lines = (clean_display(raw) for raw in _LINE_BREAK_RE.split(text))
+    """Cleaned non-blank lines; LF, CRLF, CR and Unicode line separators.
+
+    A tab is kept (one, between cleaned parts), because it separates tags on
+    a tag line; every other part of the layout reads it as a space.
+    """
+    lines = (_clean_keeping_tabs(raw) for raw in _LINE_BREAK_RE.split(text))
     return [line for line in lines if not _BLANK_RE.fullmatch(line)]
+
+
+def _clean_keeping_tabs(raw: str) -> str:
+    if "\t" not in raw:
+        return clean_display(raw)
+    return "\t".join(part for part in map(clean_display, raw.split("\t")) if part)
+
+
+def _untab(line: str) -> str:
+    return line.replace("\t", " ") if "\t" in line else line
 
 
 @dataclass
@@ -134,19 +148,16 @@ class Layout:
 def lay_out(lines: list[str], path: str) -> Layout:
     """Assign every line to its part of the article."""
     found_date: str | None = None
-    position = 0
     for position, line in enumerate(lines):
         m = marker(line)
         if m is None:
-            break
+            layout = Layout(title=_untab(line), date_text=found_date)
+            _Sections(layout).feed(lines[position + 1:])
+            return layout
         if m.kind != DATE or found_date is not None:
             raise SourceError(path, "no title (the first line is a section marker)")
-        found_date = m.rest
-    else:
-        raise SourceError(path, "no title")
-    layout = Layout(title=lines[position], date_text=found_date)
-    _Sections(layout).feed(lines[position + 1:])
-    return layout
+        found_date = _untab(m.rest)
+    raise SourceError(path, "no title")
 
 
 class _Sections:
@@ -162,10 +173,12 @@ class _Sections:
     def feed(self, lines: list[str]) -> None:
         for line in lines:
             m = marker(line)
-            if m is None or (m.kind == DATE and (self.state != "body" or self.layout.date_text is not None)):
-                self.text(line)
-            else:
+            if m is not None and m.kind == TAGS:
                 self.open(m)
+            elif m is None or (m.kind == DATE and (self.state != "body" or self.layout.date_text is not None)):
+                self.text(line if self.awaiting == TAGS else _untab(line))
+            else:
+                self.open(Marker(m.kind, _untab(m.rest), m.colon))
         self.close_read_also()
         if not self.layout.body:
             self.layout.warnings.append("no body paragraphs")

@@ -12,6 +12,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 
 from feedsvc.arabic import collapse_spaces, tag_key
@@ -66,7 +67,7 @@ def learn_pairs(tag_lines: Iterable[str]) -> frozenset[str]:
         for group in groups:
             keys = [tag_key(w) for w in group.split()]
             seen_words.update(keys)
-            seen_pairs.update(f"{a} {b}" for a, b in zip(keys, keys[1:], strict=False))
+            seen_pairs.update(f"{a} {b}" for a, b in pairwise(keys))
         words.update(seen_words)
         pairs.update(seen_pairs)
     learned = set()

@@ -1,0 +1,38 @@
+"""Shared fixtures: paths, and running the real `feedsvc` command line."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("FEEDSVC_SHARED", ROOT.parent / "shared"))
+SEED = SHARED / "seeds" / "000_4af9fadfdc09d4ea.txt"
+sys.path.insert(0, str(ROOT))  # so that tests can import bench.corpus
+
+
+def run_feedsvc(*args: str, env: dict[str, str] | None = None, cwd: Path = ROOT,
+                timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """The installed command, as a user runs it, from the project directory."""
+    return subprocess.run(
+        [sys.executable, "-m", "feedsvc", *args], cwd=cwd, env={**os.environ, **(env or {})},
+        capture_output=True, text=True, timeout=timeout,
+    )
+
+
+def check_json(*paths: Path, env: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    result = run_feedsvc("check", "--json", *map(str, paths), env=env)
+    assert result.returncode in (0, 1), result.stderr
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+@pytest.fixture
+def check() -> Callable[..., list[dict[str, Any]]]:
+    return check_json
