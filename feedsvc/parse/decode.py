@@ -8,6 +8,9 @@ from typing import NoReturn
 from feedsvc.errors import SourceError
 
 _CONTROL_RE = re.compile("[\x00-\x08\x0b\x0e-\x1f\ufffd]")
+# The same control characters as bytes: in UTF-8 and Windows-1256 each is a
+# byte of its own, so they can be counted before decoding, cheaply.
+_CONTROL_BYTES = bytes(range(0x00, 0x09)) + b"\x0b" + bytes(range(0x0E, 0x20))
 # A file whose text is more than this share control characters or
 # replacement characters is binary, whatever decoded it.
 _MAX_JUNK_SHARE = 0.05
@@ -37,12 +40,14 @@ def decode(data: bytes, path: str, max_size: int) -> tuple[str, list[str]]:
         text = _bomless_utf16(data, path)
         warnings.append("UTF-16 without a byte order mark")
     else:
+        if len(data) - len(data.translate(None, _CONTROL_BYTES)) > _MAX_JUNK_SHARE * len(data):
+            _binary(path, "mostly control or undecodable characters")
         try:
-            text = data.decode("utf-8")
+            return data.decode("utf-8"), warnings
         except UnicodeDecodeError:
             text = _utf8_or_cp1256(data, path, warnings)
     if len(_CONTROL_RE.findall(text)) > _MAX_JUNK_SHARE * len(text):
-        raise SourceError(path, "binary file (mostly control or undecodable characters)")
+        _binary(path, "mostly control or undecodable characters")
     return text, warnings
 
 
@@ -68,7 +73,7 @@ def _damaged_utf8(data: bytes, path: str, warnings: list[str]) -> str | None:
     """UTF-8 with a few undecodable bytes replaced, or None if it is not UTF-8."""
     text = data.decode("utf-8", errors="replace")
     bad = text.count("\ufffd")
-    good = sum(1 for ch in text if ch > "\x7f") - bad
+    good = len(text) - len(text.encode("ascii", "ignore")) - bad
     if good < _DAMAGED_UTF8_RATIO * bad:
         return None
     warnings.append(f"{bad} undecodable UTF-8 sequence(s) removed")

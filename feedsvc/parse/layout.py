@@ -12,7 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from feedsvc.arabic import IGNORABLE, clean_display, fold_marker
+from feedsvc.arabic import IGNORABLE, clean_display, fold_marker, strip_xml_illegal
 from feedsvc.errors import SourceError
 from feedsvc.model import ReadAlso
 
@@ -42,9 +42,11 @@ _MARKER_RE = re.compile(
         ]
     )
 )
+_MARKER_STARTS = frozenset("اأإآٱكتم" + "".join(chr(c) for c in range(0x064B, 0x0660)) + "\u0670\u0640"
+                           + "\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+                           + "\u2066\u2067\u2068\u2069\ufeff")
 _BLANK_RE = re.compile(f"[{IGNORABLE}\\s]*")
 _SENTENCE_END_RE = re.compile(r"[.!?؟…:،,;؛][\"'”’»›)\]]*$")
-_LINE_BREAK_RE = re.compile("\r\n|[\r\n\u2028\u2029]")
 MAX_HEADLINE_WORDS = 25
 # A line starting with "المصدر" but no colon is the source only if this short.
 _MAX_SOURCE_WORDS = 8
@@ -59,9 +61,12 @@ class Marker:
 
 def marker(line: str) -> Marker | None:
     """The marker a cleaned line starts with, if any (source-format.md)."""
+    if line[0] not in _MARKER_STARTS and line[0] < "\ufb50":
+        return None  # most lines: no marker starts with this letter, nor does NFKC make one
+    found = _marker_in(line, line, None)
     head = line[:64]
-    if unicodedata.is_normalized("NFKC", head):
-        return _marker_in(line, line, None)
+    if found is not None or unicodedata.is_normalized("NFKC", head):
+        return found
     folded, index = _fold_with_index(head)
     index += range(len(head) + 1, len(line) + 1)
     return _marker_in(folded + line[64:], line, index)
@@ -119,14 +124,17 @@ def split_lines(text: str) -> list[str]:
     A tab is kept (one, between cleaned parts), because it separates tags on
     a tag line; every other part of the layout reads it as a space.
     """
-    lines = (_clean_keeping_tabs(raw) for raw in _LINE_BREAK_RE.split(text))
+    text = strip_xml_illegal(text).replace("\r\n", "\n").replace("\r", "\n")
+    if "\u2028" in text or "\u2029" in text:
+        text = text.replace("\u2028", "\n").replace("\u2029", "\n")
+    lines = (_clean_keeping_tabs(raw) for raw in text.split("\n"))
     return [line for line in lines if not _BLANK_RE.fullmatch(line)]
 
 
 def _clean_keeping_tabs(raw: str) -> str:
     if "\t" not in raw:
-        return clean_display(raw)
-    return "\t".join(part for part in map(clean_display, raw.split("\t")) if part)
+        return clean_display(raw, xml_clean=True)
+    return "\t".join(part for part in (clean_display(p, xml_clean=True) for p in raw.split("\t")) if part)
 
 
 def _untab(line: str) -> str:

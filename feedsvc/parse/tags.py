@@ -15,12 +15,11 @@ from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
 
-from feedsvc.arabic import collapse_spaces, tag_key
+from feedsvc.arabic import collapse_spaces, fold_tag, tag_key
 from feedsvc.errors import SettingsError
 from feedsvc.model import Tag
 
 SEPARATORS_RE = re.compile("[،,؛;|#\t]")
-_NON_WORD_RE = re.compile(r"[\W_]+")
 MAX_ARTICLE_RUN = 4
 # A learned pair needs this many tag lines, and each of its words must occur
 # inside the pair in at least this share of the tag lines it occurs in.
@@ -81,10 +80,9 @@ def learn_pairs(tag_lines: Iterable[str]) -> frozenset[str]:
 
 
 def article_words(title: str, body: Iterable[str]) -> str:
-    """The title and body as folded words between single spaces, padded,
-    so that a run of words is found with one substring test."""
-    text = _NON_WORD_RE.sub(" ", tag_key(" ".join((title, *body))))
-    return f" {text.strip()} "
+    """The title and body folded like tag keys, for `_in_article`; " | "
+    between paragraphs, so that no run of words spans two of them."""
+    return fold_tag(" | ".join((title, *body)))
 
 
 def split_tags(tag_lines: Iterable[str], words_of_article: str, lexicon: Lexicon,
@@ -104,9 +102,20 @@ def split_tags(tag_lines: Iterable[str], words_of_article: str, lexicon: Lexicon
 
 
 def _in_article(key: str, words_of_article: str) -> bool:
-    if not key.replace(" ", "").isalnum():
-        key = _NON_WORD_RE.sub(" ", key).strip()
-    return f" {key} " in words_of_article
+    """Whether the words of `key` stand in the article as a run of whole
+    words (punctuation may surround the run, not interrupt it)."""
+    start = words_of_article.find(key)
+    while start != -1:
+        end = start + len(key)
+        if (start == 0 or not _is_word_char(words_of_article[start - 1])) and (
+                end == len(words_of_article) or not _is_word_char(words_of_article[end])):
+            return True
+        start = words_of_article.find(key, start + 1)
+    return False
+
+
+def _is_word_char(char: str) -> bool:
+    return char.isalnum() or char == "_"
 
 
 def _segment(words: list[str], words_of_article: str, lexicon: Lexicon,
