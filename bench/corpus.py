@@ -188,7 +188,7 @@ class Plan:
 
 
 def headline(text: str) -> str:
-    words = re.sub(r"[.!?؟…:،,;؛\"'”’»›)\]]+$", "", text).split()[:25]
+    words = re.sub(r"[.!?؟…:،,;؛]+[\"'”’»›)\]]*$", "", text).split()[:25]
     return " ".join(words)
 
 

@@ -85,3 +85,12 @@ def tag_key(text: str) -> str:
     Cached: a corpus uses the same few thousand tag words again and again.
     """
     return fold_tag(text)
+
+
+_TITLE_TRIM = " .!?؟…:،,;؛\"'”’»›«"
+
+
+def title_key(title: str) -> str:
+    """What makes two titles the same article's: folded like tags, and
+    without the punctuation a headline may or may not end with."""
+    return fold_tag(title).strip(_TITLE_TRIM)

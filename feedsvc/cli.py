@@ -1,4 +1,4 @@
-"""The `feedsvc` command: check (parse and print), and later scan, serve, export."""
+"""The `feedsvc` command: check (parse and print) and scan (update the store)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,10 @@ from typing import Any
 
 from feedsvc.errors import FeedsvcError
 from feedsvc.model import Article, Rejected
-from feedsvc.parse import Lexicon, ParseRules, SourceFile, article_id, parse_files, walk
+from feedsvc.parse import ParseRules, SourceFile, article_id, parse_files, walk
+from feedsvc.scan import Scanner
 from feedsvc.settings import Settings, load_settings
+from feedsvc.store import open_store
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -36,12 +38,13 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--json", action="store_true", help="one JSON object per file, one per line")
     check.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or directories")
     check.set_defaults(run=_check)
+    scan = commands.add_parser("scan", help="bring the store up to date with the source directory, once")
+    scan.set_defaults(run=_scan)
     return parser
 
 
 def _check(args: argparse.Namespace, settings: Settings) -> int:
-    rules = ParseRules(settings.max_file_size, Lexicon.load(settings.lexicon))
-    results = parse_files(_sources(args.paths, settings.file_pattern), rules)
+    results = parse_files(_sources(args.paths, settings.file_pattern), ParseRules.of(settings))
     for result in results:
         print(json.dumps(check_record(result), ensure_ascii=False) if args.json else _check_line(result))
     rejected = sum(isinstance(r, Rejected) for r in results)
@@ -49,6 +52,24 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
         warned = sum(isinstance(r, Article) and bool(r.warnings) for r in results)
         print(f"{len(results)} files: {len(results) - rejected} parsed ({warned} with warnings), {rejected} rejected")
     return 1 if rejected else 0
+
+
+def _scan(args: argparse.Namespace, settings: Settings) -> int:
+    """One scan; the report is the last line. Exit 1 when files are rejected."""
+    store = open_store(settings.store_url)
+    try:
+        scanner = Scanner(store, settings.source_dir, settings.file_pattern, ParseRules.of(settings))
+        with store.scanner_lock() as held:
+            if not held:
+                print("skipped: another process is scanning this store")
+                return 0
+            report = scanner.scan()
+        for path, reason in store.rejected_files():
+            print(f"REJECTED {path}: {reason}")
+        print(report.line())
+        return 1 if report.rejected else 0
+    finally:
+        store.close()
 
 
 def _sources(paths: list[Path], pattern: str) -> Iterator[SourceFile]:

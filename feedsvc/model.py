@@ -65,6 +65,7 @@ class Article:
     source: str | None
     tags: tuple[Tag, ...]
     read_also: tuple[ReadAlso, ...]
+    tag_lines: tuple[str, ...] = ()  # as written: the corpus statistics are learned from them
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
 
@@ -75,3 +76,58 @@ class Rejected:
     id: str
     path: str
     reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Related:
+    """A related article as an entry shows it: `id` is the page it links to,
+    None for a related-news title that matches no article."""
+
+    title: str
+    id: str | None
+    kind: str  # "read_also" or "related"
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A stored article as feeds and pages show it: the store produces it,
+    render consumes it. `updated` is `published` until the parsed content
+    changes, then the time the change was seen."""
+
+    article: Article
+    updated: datetime
+    related: tuple[Related, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FileStamp:
+    """What the store remembers of a source file, to skip it when unchanged."""
+
+    path: str
+    size: int
+    mtime_ns: int
+    digest: str  # of the file's bytes
+    article_id: str | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ScanReport:
+    """What one scan did: scan produces it, the store keeps the last one."""
+
+    started: datetime
+    finished: datetime
+    seen: int  # matching files found
+    read: int  # files whose bytes were read
+    parsed: int  # files parsed
+    changed: int  # articles whose stored content changed, new ones included
+    removed: int  # articles removed with their files
+    rejected: int  # files in error after the scan
+
+    @property
+    def seconds(self) -> float:
+        return (self.finished - self.started).total_seconds()
+
+    def line(self) -> str:
+        return (f"seen={self.seen} read={self.read} parsed={self.parsed} changed={self.changed} "
+                f"removed={self.removed} rejected={self.rejected} seconds={self.seconds:.3f}")

@@ -8,7 +8,7 @@ together and `finish` settles each draft's date and tags.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from feedsvc.errors import SourceError
@@ -17,12 +17,23 @@ from feedsvc.parse.dates import parse_date
 from feedsvc.parse.decode import decode, too_large
 from feedsvc.parse.files import SourceFile, article_id, walk
 from feedsvc.parse.layout import lay_out, split_lines
-from feedsvc.parse.tags import Lexicon, article_words, split_tags
+from feedsvc.parse.tags import Lexicon, TagStats, article_words, split_tags
 from feedsvc.parse.tags import learn_pairs as _learn_pairs
+from feedsvc.settings import Settings
 
 __all__ = [
-    "Lexicon", "ParseRules", "SourceFile", "article_id", "finish", "learn_pairs",
-    "parse_files", "read_draft", "read_file", "walk",
+    "Lexicon",
+    "ParseRules",
+    "SourceFile",
+    "TagStats",
+    "article_id",
+    "finish",
+    "learn_pairs",
+    "parse_files",
+    "read_draft",
+    "read_file",
+    "retag",
+    "walk",
 ]
 
 FUTURE_TOLERANCE = timedelta(days=1)
@@ -34,6 +45,10 @@ class ParseRules:
 
     max_file_size: int
     lexicon: Lexicon
+
+    @classmethod
+    def of(cls, settings: Settings) -> ParseRules:
+        return cls(settings.max_file_size, Lexicon.load(settings.lexicon))
 
 
 def read_file(source: SourceFile, max_file_size: int) -> bytes | Rejected:
@@ -101,8 +116,15 @@ def finish(draft: Draft, lexicon: Lexicon, pairs: frozenset[str], now: datetime)
         source=draft.source,
         tags=tags,
         read_also=draft.read_also,
+        tag_lines=draft.tag_lines,
         warnings=tuple(warnings),
     )
+
+
+def retag(article: Article, tag_lines: tuple[str, ...], lexicon: Lexicon, pairs: frozenset[str]) -> Article:
+    """The article with its tags cut again, after the corpus statistics changed."""
+    tags = split_tags(tag_lines, article_words(article.title, article.body), lexicon, pairs)
+    return replace(article, tags=tags)
 
 
 def parse_files(files: Iterable[SourceFile], rules: ParseRules, now: datetime | None = None

@@ -25,10 +25,11 @@ def article_id(relative_path: str) -> str:
     return os.path.splitext(relative_path.replace(os.sep, "/"))[0]
 
 
-def walk(root: Path, pattern: str) -> Iterator[SourceFile]:
+def walk(root: Path, pattern: str, unlisted: list[str] | None = None) -> Iterator[SourceFile]:
     """Regular files under `root` whose name matches `pattern` (case
     ignored), in a stable order. Hidden files and folders are skipped;
-    symbolic links are followed only when they stay inside `root`."""
+    symbolic links are followed only when they stay inside `root`. Folders
+    that cannot be listed are appended to `unlisted` (as "dir/" prefixes)."""
     real_root = os.path.realpath(root)
     pattern = pattern.lower()
     seen_dirs = {real_root}
@@ -38,6 +39,8 @@ def walk(root: Path, pattern: str) -> Iterator[SourceFile]:
         try:
             entries = sorted(os.scandir(folder), key=lambda e: e.name)
         except OSError:
+            if unlisted is not None:
+                unlisted.append(prefix)
             continue
         subfolders = []
         for entry in entries:

@@ -51,32 +51,52 @@ class Lexicon:
         return cls(keys, max((k.count(" ") + 1 for k in keys), default=1))
 
 
-def learn_pairs(tag_lines: Iterable[str]) -> frozenset[str]:
-    """Word pairs (as "key key") that the corpus's tag lines keep together.
+class TagStats:
+    """Counts of tag words and adjacent word pairs over a corpus's tag lines,
+    each counted once per line. Lines can be added and removed, so that a
+    scan that changes a few files updates the counts instead of recounting.
 
     Lines with explicit separators teach both ways: words of one tag are a
     pair, and a one-word tag is a word seen without a partner.
     """
-    words: Counter[str] = Counter()
-    pairs: Counter[str] = Counter()
-    for line in tag_lines:
-        groups = SEPARATORS_RE.split(line) if SEPARATORS_RE.search(line) else [line]
-        seen_words: set[str] = set()
-        seen_pairs: set[str] = set()
-        for group in groups:
-            keys = [tag_key(w) for w in group.split()]
-            seen_words.update(keys)
-            seen_pairs.update(f"{a} {b}" for a, b in pairwise(keys))
-        words.update(seen_words)
-        pairs.update(seen_pairs)
-    learned = set()
-    for pair, count in pairs.items():
-        if count < PAIR_MIN_COUNT:
-            continue
-        first, second = pair.split(" ")
-        if count >= PAIR_MIN_SHARE * words[first] and count >= PAIR_MIN_SHARE * words[second]:
-            learned.add(pair)
-    return frozenset(learned)
+
+    def __init__(self) -> None:
+        self.words: Counter[str] = Counter()
+        self.pairs: Counter[str] = Counter()
+
+    def add(self, tag_lines: Iterable[str], sign: int = 1) -> None:
+        for line in tag_lines:
+            groups = SEPARATORS_RE.split(line) if SEPARATORS_RE.search(line) else [line]
+            seen_words: set[str] = set()
+            seen_pairs: set[str] = set()
+            for group in groups:
+                keys = [k for k in (tag_key(w) for w in group.split()) if k]
+                seen_words.update(keys)
+                seen_pairs.update(f"{a} {b}" for a, b in pairwise(keys))
+            for word in seen_words:
+                self.words[word] += sign
+            for pair in seen_pairs:
+                self.pairs[pair] += sign
+
+    def remove(self, tag_lines: Iterable[str]) -> None:
+        self.add(tag_lines, -1)
+
+    def learned(self) -> frozenset[str]:
+        """Word pairs (as "key key") that the corpus keeps together."""
+        learned = set()
+        for pair, count in self.pairs.items():
+            if count < PAIR_MIN_COUNT:
+                continue
+            first, second = pair.split(" ")
+            if count >= PAIR_MIN_SHARE * self.words[first] and count >= PAIR_MIN_SHARE * self.words[second]:
+                learned.add(pair)
+        return frozenset(learned)
+
+
+def learn_pairs(tag_lines: Iterable[str]) -> frozenset[str]:
+    stats = TagStats()
+    stats.add(tag_lines)
+    return stats.learned()
 
 
 def article_words(title: str, body: Iterable[str]) -> str:

@@ -1,0 +1,161 @@
+"""Keep a store current with a source tree.
+
+A scan walks the tree, decides (without reading) which files may have
+changed, reads those, skips the ones whose bytes are unchanged, parses the
+rest, updates the corpus tag statistics by the difference, re-cuts the tags
+of stored articles that the new statistics affect, and writes everything in
+batches, one transaction each. Deleted files take their articles with them;
+a file that turns bad keeps its last good article and records the error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from itertools import pairwise
+from pathlib import Path
+
+from feedsvc.arabic import tag_key
+from feedsvc.errors import SourceError
+from feedsvc.model import Article, Draft, FileStamp, Rejected, ScanReport, utc_now
+from feedsvc.parse import ParseRules, SourceFile, TagStats, finish, read_draft, read_file, retag, walk
+from feedsvc.parse.tags import SEPARATORS_RE
+from feedsvc.store import Batch, Store
+
+BATCH_SIZE = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class Work:
+    """What a scan has to do, decided from the walk and the file index alone."""
+
+    to_read: list[SourceFile]
+    removed: list[str]
+    seen: int
+
+
+def decide(found: Iterable[SourceFile], index: dict[str, FileStamp], unlisted: list[str]) -> Work:
+    """Files whose size or modification time moved are read; the others are
+    not touched; paths no longer found are removed, unless they lie in a
+    folder that could not be listed (`unlisted`, as "dir/" prefixes)."""
+    to_read = []
+    seen = set()
+    for source in found:
+        seen.add(source.path)
+        stamp = index.get(source.path)
+        if stamp is None or stamp.size != source.size or stamp.mtime_ns != source.mtime_ns:
+            to_read.append(source)
+    gone = [p for p in set(index) - seen if not p.startswith(tuple(unlisted))]
+    return Work(to_read, sorted(gone), len(seen))
+
+
+def affected_by(pairs: frozenset[str], tag_lines: tuple[str, ...]) -> bool:
+    """Whether a change to the learned `pairs` may cut these tag lines differently."""
+    for line in tag_lines:
+        if not SEPARATORS_RE.search(line):
+            keys = [k for k in map(tag_key, line.split()) if k]
+            if any(f"{a} {b}" in pairs for a, b in pairwise(keys)):
+                return True
+    return False
+
+
+class Scanner:
+    """Scans one source tree into one store. Keeps the corpus tag statistics
+    between scans, reloading them when another process has scanned."""
+
+    def __init__(self, store: Store, root: Path, pattern: str, rules: ParseRules) -> None:
+        self.store = store
+        self.root = root
+        self.pattern = pattern
+        self.rules = rules
+        self._stats: TagStats | None = None
+        self._lines: dict[str, tuple[str, ...]] = {}
+        self._generation = -1
+
+    def scan(self) -> ScanReport:
+        started = utc_now()
+        if not self.root.is_dir():
+            raise SourceError(str(self.root), "the source directory is missing; nothing was changed")
+        index = self.store.file_index()
+        unlisted: list[str] = []
+        work = decide(walk(self.root, self.pattern, unlisted), index, unlisted)
+        batch = Batch(removed=work.removed)
+        drafts: list[tuple[Draft, FileStamp]] = []
+        for source in work.to_read:
+            self._read(source, index.get(source.path), batch, drafts)
+        changed = removed = 0
+        if drafts or work.removed:
+            articles, retagged = self._settle(drafts, [index[p].article_id for p in work.removed])
+            items: list[tuple[Article, FileStamp | None]] = [*articles, *((a, None) for a in retagged)]
+            for start in range(0, max(len(items), 1), BATCH_SIZE):
+                part = Batch(articles=items[start:start + BATCH_SIZE])
+                if start == 0:
+                    part.rejected, part.touched, part.removed = batch.rejected, batch.touched, batch.removed
+                applied = self.store.apply(part, utc_now())
+                changed += applied.changed
+                removed += applied.removed
+            # tells a scanner in another process that its statistics are stale
+            self._generation = (self.store.get_meta("scan_generation") or 0) + 1
+            self.store.set_meta("scan_generation", self._generation)
+        elif batch:
+            self.store.apply(batch, utc_now())
+        rejected = len(self.store.rejected_files())
+        report = ScanReport(started, utc_now(), work.seen, len(work.to_read), len(drafts) + len(batch.rejected),
+                            changed, removed, rejected)
+        self.store.save_report(report)
+        return report
+
+    def _read(self, source: SourceFile, stamp: FileStamp | None, batch: Batch,
+              drafts: list[tuple[Draft, FileStamp]]) -> None:
+        data = read_file(source, self.rules.max_file_size)
+        if isinstance(data, Rejected):
+            batch.rejected.append(FileStamp(source.path, source.size, source.mtime_ns, "", error=data.reason))
+            return
+        digest = hashlib.sha256(data).hexdigest()
+        new = FileStamp(source.path, source.size, source.mtime_ns, digest)
+        if stamp is not None and stamp.digest == digest:
+            batch.touched.append(FileStamp(new.path, new.size, new.mtime_ns, digest, error=stamp.error))
+            return
+        draft = read_draft(data, source, self.rules.max_file_size)
+        if isinstance(draft, Rejected):
+            batch.rejected.append(FileStamp(new.path, new.size, new.mtime_ns, digest, error=draft.reason))
+        else:
+            drafts.append((draft, FileStamp(new.path, new.size, new.mtime_ns, digest, article_id=draft.id)))
+
+    def _settle(self, drafts: list[tuple[Draft, FileStamp]], removed_ids: list[str | None]
+                ) -> tuple[list[tuple[Article, FileStamp | None]], list[Article]]:
+        """Update the tag statistics, finish the drafts, and re-cut the tags
+        of stored articles whose cut the new statistics change."""
+        stats = self._load_stats()
+        before = stats.learned()
+        for article_id in [*removed_ids, *(d.id for d, _ in drafts)]:
+            if article_id is not None and article_id in self._lines:
+                stats.remove(self._lines.pop(article_id))
+        for draft, _ in drafts:
+            stats.add(draft.tag_lines)
+            self._lines[draft.id] = draft.tag_lines
+        pairs = stats.learned()
+        moment = utc_now()
+        articles: list[tuple[Article, FileStamp | None]] = [
+            (finish(d, self.rules.lexicon, pairs, moment), s) for d, s in drafts]
+        retagged: list[Article] = []
+        difference = pairs ^ before
+        if difference:
+            fresh = {d.id for d, _ in drafts}
+            candidates = [i for i, lines in self._lines.items() if i not in fresh and affected_by(difference, lines)]
+            for entry in self.store.entries(candidates):
+                again = retag(entry.article, entry.article.tag_lines, self.rules.lexicon, pairs)
+                if again.tags != entry.article.tags:
+                    retagged.append(again)
+        return articles, retagged
+
+    def _load_stats(self) -> TagStats:
+        generation = self.store.get_meta("scan_generation") or 0
+        if self._stats is None or generation != self._generation:
+            self._lines = self.store.tag_lines()
+            self._stats = TagStats()
+            for lines in self._lines.values():
+                self._stats.add(lines)
+            self._generation = generation
+        return self._stats

@@ -1,0 +1,234 @@
+"""The store: the only code that speaks SQL.
+
+`open_store(url)` connects (SQLite in WAL mode, or PostgreSQL), creates or
+upgrades the schema, and returns a Store. Driver errors leave it as
+StoreError.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, delete, event, func, insert, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from feedsvc.arabic import title_key
+from feedsvc.errors import StoreError
+from feedsvc.model import Article, Entry, FileStamp, Related, ScanReport
+from feedsvc.store import articles as rows
+from feedsvc.store.lock import advisory_lock, file_lock
+from feedsvc.store.schema import article_tags, create_or_upgrade, files, meta, relations, versions
+from feedsvc.store.schema import articles as articles_table
+from feedsvc.store.schema import read_also as read_also_table
+
+__all__ = ["Batch", "Store", "open_store"]
+
+
+@dataclass
+class Batch:
+    """One scan batch, written in one transaction.
+
+    `articles` pairs each parsed article with its file's stamp (None for an
+    article re-tagged without its file changing).
+    """
+
+    articles: list[tuple[Article, FileStamp | None]] = field(default_factory=list)
+    rejected: list[FileStamp] = field(default_factory=list)
+    touched: list[FileStamp] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.articles or self.rejected or self.touched or self.removed)
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    changed: int
+    removed: int
+
+
+def open_store(url: str) -> Store:
+    try:
+        engine = create_engine(url, pool_pre_ping=True)
+        if engine.dialect.name == "sqlite":
+            if engine.url.database:
+                Path(engine.url.database).parent.mkdir(parents=True, exist_ok=True)
+            event.listen(engine, "connect", _sqlite_pragmas)
+        create_or_upgrade(engine)
+    except SQLAlchemyError as exc:
+        raise StoreError(f"cannot open the store: {exc}") from exc
+    return Store(engine)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+class Store:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @contextmanager
+    def _begin(self) -> Iterator[Connection]:
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except SQLAlchemyError as exc:
+            raise StoreError(str(exc)) from exc
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # --- the scanner's side -------------------------------------------------
+    def scanner_lock(self) -> AbstractContextManager[bool]:
+        """Held by the one process that scans this store."""
+        if self.engine.dialect.name == "sqlite":
+            database = self.engine.url.database or ""
+            return file_lock(Path(database + ".scan-lock"))
+        return advisory_lock(self.engine, f"feedsvc-scan:{self.engine.url.render_as_string()}")
+
+    def file_index(self) -> dict[str, FileStamp]:
+        with self._begin() as conn:
+            return {r.path: FileStamp(r.path, r.size, r.mtime_ns, r.digest, r.article_id, r.error)
+                    for r in conn.execute(select(files))}
+
+    def tag_lines(self) -> dict[str, tuple[str, ...]]:
+        """Every article's tag lines, for the corpus statistics."""
+        with self._begin() as conn:
+            return {r.id: tuple(r.tag_lines)
+                    for r in conn.execute(select(articles_table.c.id, articles_table.c.tag_lines))}
+
+    def entries(self, ids: list[str]) -> list[Entry]:
+        """Stored articles by id (those that exist), in the order asked."""
+        with self._begin() as conn:
+            found = {r.id: r for r in conn.execute(select(articles_table).where(articles_table.c.id.in_(ids)))}
+            tag_rows = conn.execute(select(article_tags).where(article_tags.c.article_id.in_(ids))
+                                    .order_by(article_tags.c.position)).all()
+            relation_rows = conn.execute(select(relations).where(relations.c.article_id.in_(ids))
+                                         .order_by(relations.c.position)).all()
+            keys = [r.title_key for r in relation_rows if r.kind == "read_also"]
+            bodies = {r.key: r.body for r in conn.execute(select(read_also_table)
+                                                          .where(read_also_table.c.key.in_(keys)))}
+        related = self.related([i for i in ids if i in found])
+        tags_of: dict[str, list[Any]] = {}
+        relations_of: dict[str, list[Any]] = {}
+        for t in tag_rows:
+            tags_of.setdefault(t.article_id, []).append(t)
+        for r in relation_rows:
+            relations_of.setdefault(r.article_id, []).append(r)
+        return [Entry(rows.article_from_rows(found[i], tags_of.get(i, []), relations_of.get(i, []), bodies),
+                      rows.aware(found[i].updated), tuple(related[i]))
+                for i in ids if i in found]
+
+    def related(self, article_ids: list[str]) -> dict[str, list[Related]]:
+        """Each article's related articles, in order, linked where a page exists:
+        an article whose title folds the same (the smallest id if several), else
+        for a read-also article its own page."""
+        with self._begin() as conn:
+            found = conn.execute(
+                select(relations.c.article_id, relations.c.title, relations.c.kind,
+                       select(func.min(articles_table.c.id)).where(articles_table.c.title_key == relations.c.title_key)
+                       .scalar_subquery().label("target"),
+                       read_also_table.c.id.label("embedded"))
+                .outerjoin(read_also_table, (read_also_table.c.key == relations.c.title_key)
+                           & (relations.c.kind == "read_also"))
+                .where(relations.c.article_id.in_(article_ids))
+                .order_by(relations.c.article_id, relations.c.position)).all()
+        result: dict[str, list[Related]] = {i: [] for i in article_ids}
+        for r in found:
+            result[r.article_id].append(Related(r.title, r.target or r.embedded, r.kind))
+        return result
+
+    def apply(self, batch: Batch, now: datetime) -> Applied:
+        """Write one batch atomically and move the versions of what it changes."""
+        with self._begin() as conn:
+            return self._apply(conn, batch, now)
+
+    def _apply(self, conn: Connection, batch: Batch, now: datetime) -> Applied:
+        scopes: set[str] = set()
+        titles: set[str] = set()
+        old = rows.stored(conn, [a.id for a, _ in batch.articles]) if batch.articles else {}
+        changed: list[tuple[Article, str, datetime]] = []
+        for article, _stamp in batch.articles:
+            digest = rows.content_digest(article)
+            before = old.get(article.id)
+            if before is not None and before.digest == digest:
+                continue
+            changed.append((article, digest, article.published if before is None else now))
+            scopes |= {f"tag:{t.key}" for t in article.tags}
+            titles.add(title_key(article.title))
+            if before is not None:
+                scopes |= {f"tag:{k}" for k in before.tag_keys}
+                titles.add(before.title_key)
+        removed_ids = []
+        if batch.removed:
+            removed_ids = [i for i in conn.execute(select(files.c.article_id).where(files.c.path.in_(batch.removed)))
+                           .scalars() if i is not None]
+            for gone in rows.stored(conn, removed_ids).values():
+                scopes |= {f"tag:{k}" for k in gone.tag_keys}
+                titles.add(gone.title_key)
+            rows.delete_articles(conn, removed_ids)
+            conn.execute(delete(files).where(files.c.path.in_(batch.removed)))
+        rows.delete_articles(conn, [a.id for a, _, _ in changed])
+        rows.insert_articles(conn, changed)
+        if removed_ids or any(a.read_also for a, _, _ in changed):
+            rows.drop_orphan_read_also(conn)
+        self._write_stamps(conn, [s for _, s in batch.articles if s is not None] + batch.touched + batch.rejected)
+        if changed or removed_ids:
+            scopes |= rows.scopes_relating_to(conn, titles) | {"all", "site"}
+            rows.refresh_tags(conn, [s[4:] for s in scopes if s.startswith("tag:")])
+            rows.bump_versions(conn, scopes)
+        return Applied(len(changed), len(removed_ids))
+
+    def _write_stamps(self, conn: Connection, stamps: list[FileStamp]) -> None:
+        if not stamps:
+            return
+        paths = [s.path for s in stamps]
+        kept = {r.path: r.article_id for r in conn.execute(select(files.c.path, files.c.article_id)
+                                                            .where(files.c.path.in_(paths)))}
+        conn.execute(delete(files).where(files.c.path.in_(paths)))
+        conn.execute(insert(files), [{
+            "path": s.path, "size": s.size, "mtime_ns": s.mtime_ns, "digest": s.digest, "error": s.error,
+            "article_id": s.article_id if s.article_id is not None else kept.get(s.path),
+        } for s in stamps])
+
+    def get_meta(self, key: str) -> Any:
+        with self._begin() as conn:
+            return conn.execute(select(meta.c.value).where(meta.c.key == key)).scalar()
+
+    def set_meta(self, key: str, value: Any) -> None:
+        with self._begin() as conn:
+            conn.execute(delete(meta).where(meta.c.key == key))
+            conn.execute(insert(meta).values(key=key, value=value))
+
+    def save_report(self, report: ScanReport) -> None:
+        self.set_meta("last_scan", {
+            "started": report.started.isoformat(), "finished": report.finished.isoformat(),
+            "seen": report.seen, "read": report.read, "parsed": report.parsed, "changed": report.changed,
+            "removed": report.removed, "rejected": report.rejected,
+        })
+
+    def last_report(self) -> ScanReport | None:
+        found = self.get_meta("last_scan")
+        if found is None:
+            return None
+        return ScanReport(**{**found, "started": datetime.fromisoformat(found["started"]),
+                             "finished": datetime.fromisoformat(found["finished"])})
+
+    def rejected_files(self) -> list[tuple[str, str]]:
+        with self._begin() as conn:
+            return [(r.path, r.error) for r in conn.execute(select(files.c.path, files.c.error)
+                                                           .where(files.c.error.is_not(None)).order_by(files.c.path))]
+
+    def version(self, scope: str) -> int:
+        with self._begin() as conn:
+            return conn.execute(select(versions.c.version).where(versions.c.scope == scope)).scalar() or 0

@@ -1,0 +1,113 @@
+"""The store's tables (SQLAlchemy Core), and creating or upgrading them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Engine,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    select,
+    text,
+)
+
+from feedsvc.errors import StoreError
+from feedsvc.store.lock import file_lock, lock_key
+
+SCHEMA_VERSION = 1
+metadata = MetaData()
+
+articles = Table(
+    "articles", metadata,
+    Column("id", String(512), primary_key=True),
+    Column("path", Text, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("title_key", Text, nullable=False, index=True),
+    Column("published", DateTime, nullable=False),  # naive UTC, here and below
+    Column("updated", DateTime, nullable=False),
+    Column("source", Text),
+    Column("body", JSON, nullable=False),
+    Column("tag_lines", JSON, nullable=False),
+    Column("digest", String(64), nullable=False),  # of the parsed content: decides `updated`
+    Index("articles_newest", "published", "id"),
+)
+article_tags = Table(
+    "article_tags", metadata,
+    Column("article_id", String(512), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("tag_key", Text, nullable=False, index=True),
+    Column("name", Text, nullable=False),  # the spelling this article uses
+)
+tags = Table(
+    "tags", metadata,
+    Column("key", Text, primary_key=True),
+    Column("name", Text, nullable=False),  # the most frequent spelling
+    Column("count", Integer, nullable=False),
+)
+relations = Table(
+    "relations", metadata,
+    Column("article_id", String(512), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("kind", String(16), nullable=False),  # "read_also" or "related"
+    Column("title", Text, nullable=False),
+    Column("title_key", Text, nullable=False, index=True),
+)
+read_also = Table(
+    "read_also", metadata,
+    Column("key", Text, primary_key=True),  # folded title: one row however many files embed it
+    Column("id", String(512), nullable=False, unique=True),
+    Column("title", Text, nullable=False),
+    Column("body", JSON, nullable=False),
+)
+files = Table(
+    "files", metadata,
+    Column("path", String(1024), primary_key=True),
+    Column("article_id", String(512)),
+    Column("size", BigInteger, nullable=False),
+    Column("mtime_ns", BigInteger, nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("error", Text),
+)
+versions = Table(
+    "versions", metadata,
+    Column("scope", Text, primary_key=True),  # "all", "site" or "tag:<key>"
+    Column("version", BigInteger, nullable=False),
+)
+meta = Table(
+    "meta", metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", JSON, nullable=False),
+)
+
+
+def create_or_upgrade(engine: Engine) -> None:
+    """Create missing tables; refuse a store written by a newer feedsvc.
+
+    Processes starting together (gunicorn workers, replicas) take turns.
+    """
+    if engine.dialect.name == "sqlite":
+        with file_lock(Path(f"{engine.url.database}.schema-lock"), wait=True):
+            _create_or_upgrade(engine)
+    else:
+        _create_or_upgrade(engine)
+
+
+def _create_or_upgrade(engine: Engine) -> None:
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock_key("feedsvc-schema")})
+        metadata.create_all(conn)
+        found = conn.execute(select(meta.c.value).where(meta.c.key == "schema_version")).scalar()
+        if found is None:
+            conn.execute(meta.insert().values(key="schema_version", value=SCHEMA_VERSION))
+        elif int(found) > SCHEMA_VERSION:
+            raise StoreError(f"the store has schema version {found}; this feedsvc knows up to {SCHEMA_VERSION}")

@@ -1,0 +1,246 @@
+"""The store kept current by the scanner, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bench.corpus import generate
+from feedsvc.model import ScanReport
+from feedsvc.parse import ParseRules
+from feedsvc.scan import Scanner
+from feedsvc.settings import Settings
+from feedsvc.store import Store, open_store
+from tests.conftest import ROOT, run_feedsvc
+
+ARTICLE = "{title}\nتاريخ النشر: 2023-10-13\n{body}\nكلمات دلالية: {tags}\n"
+
+
+def write(path: Path, title: str, body: str = "فقرة أولى.", tags: str = "الرياض، جدة", extra: str = "") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(ARTICLE.format(title=title, body=body, tags=tags) + extra, encoding="utf-8")
+    return path
+
+
+def scanner(store: Store, source: Path) -> Scanner:
+    settings = Settings(lexicon=ROOT / "config" / "lexicon.txt")
+    return Scanner(store, source, "*.txt", ParseRules.of(settings))
+
+
+@pytest.fixture
+def source(tmp_path: Path) -> Path:
+    folder = tmp_path / "articles"
+    generate(folder, 40, seed=5, noisy=False, with_expected=False)
+    return folder
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[Store]:
+    opened = open_store(store_url)
+    yield opened
+    opened.close()
+
+
+def ids_in(source: Path) -> set[str]:
+    return {str(p.relative_to(source).with_suffix("")) for p in source.rglob("*.txt")}
+
+
+def all_updated(store: Store, ids: set[str]) -> dict[str, object]:
+    return {e.article.id: e.updated for e in store.entries(sorted(ids))}
+
+
+def test_first_scan_stores_every_file(store: Store, source: Path) -> None:
+    report = scanner(store, source).scan()
+    assert (report.seen, report.read, report.parsed, report.changed, report.removed) == (40, 40, 40, 40, 0)
+    assert {e.article.id for e in store.entries(sorted(ids_in(source)))} == ids_in(source)
+
+
+def test_an_unchanged_rescan_reads_nothing(store: Store, source: Path) -> None:
+    scan = scanner(store, source)
+    scan.scan()
+    report = scan.scan()
+    assert (report.seen, report.read, report.parsed, report.changed) == (40, 0, 0, 0)
+
+
+def test_editing_one_file_changes_exactly_that_article(store: Store, source: Path) -> None:
+    scan = scanner(store, source)
+    scan.scan()
+    before = all_updated(store, ids_in(source))
+    versions = {t: store.version(t) for t in ("all", "site")}
+    edited = sorted(source.glob("*.txt"))[3]
+    edited.write_bytes(edited.read_bytes().replace(b"\n", b"\n\xd9\x81\xd9\x82\xd8\xb1\xd8\xa9.\n", 1))
+    report = scan.scan()
+    assert (report.read, report.parsed, report.changed) == (1, 1, 1)
+    after = all_updated(store, ids_in(source))
+    moved = {i for i in before if before[i] != after[i]}
+    assert moved == {edited.stem}
+    assert after[edited.stem] > before[edited.stem]
+    assert all(store.version(t) == v + 1 for t, v in versions.items())
+
+
+def test_touching_or_copying_a_file_over_itself_changes_nothing(store: Store, source: Path) -> None:
+    scan = scanner(store, source)
+    scan.scan()
+    before = all_updated(store, ids_in(source))
+    version = store.version("all")
+    path = sorted(source.glob("*.txt"))[0]
+    os.utime(path)
+    path.write_bytes(path.read_bytes())
+    report = scan.scan()
+    assert (report.read, report.parsed, report.changed) == (1, 0, 0)
+    assert all_updated(store, ids_in(source)) == before
+    assert store.version("all") == version
+
+
+def test_an_edit_that_parses_the_same_changes_nothing(store: Store, source: Path) -> None:
+    scan = scanner(store, source)
+    scan.scan()
+    version = store.version("all")
+    path = sorted(source.glob("*.txt"))[1]
+    path.write_bytes(path.read_bytes() + b"\n\n   \n")
+    report = scan.scan()
+    assert (report.read, report.parsed, report.changed) == (1, 1, 0)
+    assert store.version("all") == version
+
+
+def test_deleting_a_file_removes_its_article_and_tags(store: Store, tmp_path: Path) -> None:
+    source = tmp_path / "src"
+    write(source / "a.txt", "العنوان الأول", tags="وسم خاص، الرياض")
+    write(source / "b.txt", "العنوان الثاني", tags="الرياض")
+    scan = scanner(store, source)
+    scan.scan()
+    (source / "a.txt").unlink()
+    report = scan.scan()
+    assert (report.removed, report.changed) == (1, 0)
+    assert [e.article.id for e in store.entries(["a", "b"])] == ["b"]
+    assert store.version("tag:وسم خاص") == 2  # created, then emptied
+
+
+def test_garbage_keeps_the_last_good_article_until_fixed(store: Store, source: Path) -> None:
+    scan = scanner(store, source)
+    scan.scan()
+    path = sorted(source.glob("*.txt"))[2]
+    good = path.read_bytes()
+    [before] = store.entries([path.stem])
+    path.write_bytes(bytes(range(1, 32)) * 50)
+    report = scan.scan()
+    assert report.rejected == 1
+    assert store.rejected_files() == [(path.name, "binary file (mostly control or undecodable characters)")]
+    assert store.entries([path.stem]) == [before]
+    report = scan.scan()  # still bad, unchanged: not read again, still reported
+    assert (report.read, report.rejected) == (0, 1)
+    path.write_bytes(good)
+    report = scan.scan()
+    assert report.rejected == 0
+    assert store.rejected_files() == []
+    assert store.entries([path.stem]) == [before]
+
+
+def test_a_missing_source_directory_changes_nothing(store: Store, source: Path, tmp_path: Path) -> None:
+    scanner(store, source).scan()
+    with pytest.raises(Exception, match="missing"):
+        scanner(store, tmp_path / "unmounted").scan()
+    assert len(store.entries(sorted(ids_in(source)))) == 40
+
+
+def test_one_read_also_article_embedded_three_times(store: Store, tmp_path: Path) -> None:
+    source = tmp_path / "src"
+    embedded = "\nإقرأ أيضاً:\nمقال مضمن مشترك\nنص المقال المضمن.\n"
+    for name in ("a", "b", "c"):
+        write(source / f"{name}.txt", f"عنوان {name}", extra=embedded)
+    write(source / "d.txt", "مقال له ملفه", extra="\nأخبار ذات صلة\nمقال له ملفه!\nخبر لا ملف له\n"
+          "اقرأ أيضا\nعنوان أ\nنص.\n".replace("عنوان أ", "عنوان a"))
+    scanner(store, source).scan()
+    related = store.related(["a", "b", "c", "d"])
+    [[one], [two], [three]] = related["a"], related["b"], related["c"]
+    assert one == two == three
+    assert one.id is not None and one.id.startswith("read-also/")
+    assert [(r.title, r.id) for r in related["d"]] == [
+        ("عنوان a", "a"), ("مقال له ملفه!", "d"), ("خبر لا ملف له", None)]
+
+
+def test_new_corpus_statistics_recut_stored_tags(store: Store, tmp_path: Path) -> None:
+    source = tmp_path / "src"
+    write(source / "0.txt", "عنوان 0", tags="ملف الغلاء الرياض")
+    scan = scanner(store, source)
+    scan.scan()
+    assert [t.name for t in store.entries(["0"])[0].article.tags] == ["ملف", "الغلاء", "الرياض"]
+    for n in (1, 2):
+        write(source / f"{n}.txt", f"عنوان {n}", tags="جدة ملف الغلاء")
+    report = scan.scan()
+    assert report.changed == 3  # two new, one re-cut
+    assert [t.name for t in store.entries(["0"])[0].article.tags] == ["ملف الغلاء", "الرياض"]
+
+
+def test_the_scanner_lock_admits_one_holder(store: Store) -> None:
+    with store.scanner_lock() as first, store.scanner_lock() as second:
+        assert (first, second) == (True, False)
+    with store.scanner_lock() as again:
+        assert again
+
+
+def env_for(store_url: str, source: Path) -> dict[str, str]:
+    return {"FEEDSVC_DATABASE_URL": store_url, "FEEDSVC_SOURCE_DIR": str(source)}
+
+
+def test_feedsvc_scan_prints_its_report_and_exits_1_on_rejects(store_url: str, source: Path) -> None:
+    result = run_feedsvc("scan", env=env_for(store_url, source))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1].startswith("seen=40 read=40 parsed=40 changed=40 removed=0 rejected=0 ")
+    (source / "empty.txt").write_bytes(b"")
+    result = run_feedsvc("scan", env=env_for(store_url, source))
+    assert result.returncode == 1
+    assert "REJECTED empty.txt: empty file" in result.stdout
+    assert " rejected=1 " in result.stdout.splitlines()[-1]
+
+
+def test_a_scan_while_another_holds_the_lock_skips(store_url: str, store: Store, source: Path) -> None:
+    with store.scanner_lock() as held:
+        assert held
+        result = run_feedsvc("scan", env=env_for(store_url, source))
+    assert result.returncode == 0
+    assert result.stdout.startswith("skipped")
+    assert store.last_report() is None
+
+
+def test_two_scans_started_at_once_one_scans(store_url: str, tmp_path: Path) -> None:
+    source = tmp_path / "big"
+    generate(source, 1500, seed=2, with_expected=False)
+    env = {**os.environ, **env_for(store_url, source)}
+    processes = [subprocess.Popen([sys.executable, "-m", "feedsvc", "scan"], cwd=ROOT, env=env,
+                                  stdout=subprocess.PIPE, text=True) for _ in range(2)]
+    outputs = sorted(p.communicate(timeout=120)[0].splitlines()[-1][:8] for p in processes)
+    assert outputs == ["seen=150", "skipped:"]
+
+
+def test_a_scan_killed_midway_is_completed_by_the_next(store_url: str, tmp_path: Path) -> None:
+    source = tmp_path / "big"
+    generate(source, 3000, seed=4, with_expected=False)
+    env = {**os.environ, **env_for(store_url, source)}
+    process = subprocess.Popen([sys.executable, "-m", "feedsvc", "scan"], cwd=ROOT, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    store = open_store(store_url)
+    try:
+        deadline = time.monotonic() + 60
+        while not store.file_index() and time.monotonic() < deadline:  # the first batch is in
+            time.sleep(0.05)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        partial = len(store.file_index())
+        assert 0 < partial < 3000
+        result = run_feedsvc("scan", env=env_for(store_url, source))
+        assert result.returncode == 0, result.stderr
+        report = result.stdout.splitlines()[-1]
+        assert report.startswith(f"seen=3000 read={3000 - partial} ")
+        assert set(store.file_index()) == {str(p.relative_to(source)) for p in source.rglob("*.txt")}
+        assert {e.article.id for e in store.entries(sorted(ids_in(source)))} == ids_in(source)
+        assert isinstance(store.last_report(), ScanReport)
+    finally:
+        store.close()
