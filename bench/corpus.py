@@ -421,6 +421,15 @@ def generate(out: Path, count: int, seed: int = 7, *, noisy: bool = True, with_e
     return paths
 
 
+def cached_corpus(count: int, seed: int = 3) -> Path:
+    """A generated corpus kept under /tmp between benchmark runs (not committed)."""
+    folder = Path(f"/tmp/feedsvc-bench-corpus-{count}-{seed}")
+    if not (folder / ".complete").exists():
+        generate(folder, count, seed, with_expected=False)
+        (folder / ".complete").touch()
+    return folder
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("out", type=Path)

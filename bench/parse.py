@@ -18,16 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.corpus import ROOT, generate
+from bench.corpus import ROOT, cached_corpus
 from feedsvc.parse import Lexicon, ParseRules, parse_files, walk
-
-
-def corpus(count: int, seed: int = 3) -> Path:
-    folder = Path(f"/tmp/feedsvc-bench-corpus-{count}-{seed}")
-    if not (folder / ".complete").exists():
-        generate(folder, count, seed, with_expected=False)
-        (folder / ".complete").touch()
-    return folder
 
 
 def bare(paths: list[str]) -> int:
@@ -60,7 +52,7 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=20000)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    folder = corpus(args.count)
+    folder = cached_corpus(args.count)
     files = list(walk(folder, "*.txt"))
     paths = [f.full_path for f in files]
     megabytes = sum(f.size for f in files) / 1e6

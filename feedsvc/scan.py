@@ -11,8 +11,9 @@ a file that turns bad keeps its last good article and records the error.
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import pairwise
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from feedsvc.parse.tags import SEPARATORS_RE
 from feedsvc.store import Batch, Store
 
 BATCH_SIZE = 1000
+log = logging.getLogger("feedsvc.scan")
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,33 +63,40 @@ def affected_by(pairs: frozenset[str], tag_lines: tuple[str, ...]) -> bool:
 
 
 class Scanner:
-    """Scans one source tree into one store. Keeps the corpus tag statistics
-    between scans, reloading them when another process has scanned."""
+    """Scans one source tree into one store.
+
+    Keeps the file index and the corpus tag statistics in memory between
+    scans, so that an unchanged rescan costs a directory walk; both are
+    reloaded when the store's scan generation shows another process wrote.
+    """
 
     def __init__(self, store: Store, root: Path, pattern: str, rules: ParseRules) -> None:
         self.store = store
         self.root = root
         self.pattern = pattern
         self.rules = rules
+        self._generation = -1
+        self._index: dict[str, FileStamp] = {}
         self._stats: TagStats | None = None
         self._lines: dict[str, tuple[str, ...]] = {}
-        self._generation = -1
 
     def scan(self) -> ScanReport:
         started = utc_now()
         if not self.root.is_dir():
             raise SourceError(str(self.root), "the source directory is missing; nothing was changed")
-        index = self.store.file_index()
+        self._sync()
         unlisted: list[str] = []
-        work = decide(walk(self.root, self.pattern, unlisted), index, unlisted)
+        work = decide(walk(self.root, self.pattern, unlisted), self._index, unlisted)
         batch = Batch(removed=work.removed)
         drafts: list[tuple[Draft, FileStamp]] = []
         for source in work.to_read:
-            self._read(source, index.get(source.path), batch, drafts)
+            self._read(source, self._index.get(source.path), batch, drafts)
         changed = removed = 0
+        items: list[tuple[Article, FileStamp | None]] = []
         if drafts or work.removed:
-            articles, retagged = self._settle(drafts, [index[p].article_id for p in work.removed])
-            items: list[tuple[Article, FileStamp | None]] = [*articles, *((a, None) for a in retagged)]
+            articles, retagged = self._settle(drafts, [self._index[p].article_id for p in work.removed])
+            items = [*articles, *((a, None) for a in retagged)]
+        if batch or items:
             for start in range(0, max(len(items), 1), BATCH_SIZE):
                 part = Batch(articles=items[start:start + BATCH_SIZE])
                 if start == 0:
@@ -95,33 +104,52 @@ class Scanner:
                 applied = self.store.apply(part, utc_now())
                 changed += applied.changed
                 removed += applied.removed
-            # tells a scanner in another process that its statistics are stale
+                self._remember(part)
+            # tells a scanner in another process that what it holds is stale
             self._generation = (self.store.get_meta("scan_generation") or 0) + 1
             self.store.set_meta("scan_generation", self._generation)
-        elif batch:
-            self.store.apply(batch, utc_now())
-        rejected = len(self.store.rejected_files())
+        rejected = sum(stamp.error is not None for stamp in self._index.values())
         report = ScanReport(started, utc_now(), work.seen, len(work.to_read), len(drafts) + len(batch.rejected),
                             changed, removed, rejected)
         self.store.save_report(report)
         return report
 
+    def _sync(self) -> None:
+        generation = self.store.get_meta("scan_generation") or 0
+        if generation != self._generation:
+            self._index = self.store.file_index()
+            self._stats = None
+            self._generation = generation
+
+    def _remember(self, batch: Batch) -> None:
+        for path in batch.removed:
+            del self._index[path]
+        for stamp in [s for _, s in batch.articles if s is not None] + batch.touched + batch.rejected:
+            before = self._index.get(stamp.path)
+            if stamp.article_id is None and before is not None:
+                stamp = replace(stamp, article_id=before.article_id)
+            self._index[stamp.path] = stamp
+
     def _read(self, source: SourceFile, stamp: FileStamp | None, batch: Batch,
               drafts: list[tuple[Draft, FileStamp]]) -> None:
         data = read_file(source, self.rules.max_file_size)
         if isinstance(data, Rejected):
-            batch.rejected.append(FileStamp(source.path, source.size, source.mtime_ns, "", error=data.reason))
+            self._reject(batch, FileStamp(source.path, source.size, source.mtime_ns, "", error=data.reason))
             return
         digest = hashlib.sha256(data).hexdigest()
         new = FileStamp(source.path, source.size, source.mtime_ns, digest)
         if stamp is not None and stamp.digest == digest:
-            batch.touched.append(FileStamp(new.path, new.size, new.mtime_ns, digest, error=stamp.error))
+            batch.touched.append(replace(new, error=stamp.error))
             return
         draft = read_draft(data, source, self.rules.max_file_size)
         if isinstance(draft, Rejected):
-            batch.rejected.append(FileStamp(new.path, new.size, new.mtime_ns, digest, error=draft.reason))
+            self._reject(batch, replace(new, error=draft.reason))
         else:
-            drafts.append((draft, FileStamp(new.path, new.size, new.mtime_ns, digest, article_id=draft.id)))
+            drafts.append((draft, replace(new, article_id=draft.id)))
+
+    def _reject(self, batch: Batch, stamp: FileStamp) -> None:
+        log.warning("rejected %s: %s", stamp.path, stamp.error)
+        batch.rejected.append(stamp)
 
     def _settle(self, drafts: list[tuple[Draft, FileStamp]], removed_ids: list[str | None]
                 ) -> tuple[list[tuple[Article, FileStamp | None]], list[Article]]:
@@ -151,11 +179,9 @@ class Scanner:
         return articles, retagged
 
     def _load_stats(self) -> TagStats:
-        generation = self.store.get_meta("scan_generation") or 0
-        if self._stats is None or generation != self._generation:
+        if self._stats is None:
             self._lines = self.store.tag_lines()
             self._stats = TagStats()
             for lines in self._lines.values():
                 self._stats.add(lines)
-            self._generation = generation
         return self._stats
