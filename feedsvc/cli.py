@@ -12,7 +12,7 @@ from typing import Any
 
 from feedsvc.errors import FeedsvcError
 from feedsvc.model import Article, Rejected
-from feedsvc.parse import ParseRules, SourceFile, article_id, parse_files, walk
+from feedsvc.parse import ParseRules, SourceFile, parse_files, walk
 from feedsvc.scan import Scanner
 from feedsvc.settings import Settings, load_settings
 from feedsvc.store import open_store
@@ -77,11 +77,10 @@ def _sources(paths: list[Path], pattern: str) -> Iterator[SourceFile]:
     found in a directory relative to that directory."""
     for path in paths:
         if path.is_dir():
-            yield from walk(path, pattern)
+            yield from sorted(walk(path, pattern), key=lambda source: source.path)
         else:
             stat = os.stat(path) if path.exists() else None
-            yield SourceFile(article_id(path.name), path.name, str(path),
-                             stat.st_size if stat else 0, stat.st_mtime_ns if stat else 0)
+            yield SourceFile(path.name, str(path), stat.st_size if stat else 0, stat.st_mtime_ns if stat else 0)
 
 
 def check_record(result: Article | Rejected) -> dict[str, Any]:

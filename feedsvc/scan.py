@@ -62,6 +62,18 @@ def affected_by(pairs: frozenset[str], tag_lines: tuple[str, ...]) -> bool:
     return False
 
 
+def examine(source: SourceFile, digest_before: str | None, max_file_size: int
+            ) -> tuple[str, Draft | Rejected | None]:
+    """Read one file: its digest, and its draft (None when its bytes are unchanged)."""
+    data = read_file(source, max_file_size)
+    if isinstance(data, Rejected):
+        return "", data
+    digest = hashlib.sha256(data).hexdigest()
+    if digest == digest_before:
+        return digest, None
+    return digest, read_draft(data, source, max_file_size)
+
+
 class Scanner:
     """Scans one source tree into one store.
 
@@ -87,15 +99,11 @@ class Scanner:
         self._sync()
         unlisted: list[str] = []
         work = decide(walk(self.root, self.pattern, unlisted), self._index, unlisted)
-        batch = Batch(removed=work.removed)
-        drafts: list[tuple[Draft, FileStamp]] = []
-        for source in work.to_read:
-            self._read(source, self._index.get(source.path), batch, drafts)
+        batch, drafts = self._examine_all(work)
         changed = removed = 0
         items: list[tuple[Article, FileStamp | None]] = []
         if drafts or work.removed:
-            articles, retagged = self._settle(drafts, [self._index[p].article_id for p in work.removed])
-            items = [*articles, *((a, None) for a in retagged)]
+            items = self._settle(drafts, [self._index[p].article_id for p in work.removed])
         if batch or items:
             for start in range(0, max(len(items), 1), BATCH_SIZE):
                 part = Batch(articles=items[start:start + BATCH_SIZE])
@@ -114,6 +122,22 @@ class Scanner:
         self.store.save_report(report)
         return report
 
+    def _examine_all(self, work: Work) -> tuple[Batch, list[tuple[Draft, FileStamp]]]:
+        batch = Batch(removed=work.removed)
+        drafts: list[tuple[Draft, FileStamp]] = []
+        for source in work.to_read:
+            before = self._index.get(source.path)
+            digest, found = examine(source, before.digest if before else None, self.rules.max_file_size)
+            stamp = FileStamp(source.path, source.size, source.mtime_ns, digest)
+            if found is None:
+                batch.touched.append(replace(stamp, error=before.error if before else None))
+            elif isinstance(found, Rejected):
+                log.warning("rejected %s: %s", source.path, found.reason)
+                batch.rejected.append(replace(stamp, error=found.reason))
+            else:
+                drafts.append((found, replace(stamp, article_id=found.id)))
+        return batch, drafts
+
     def _sync(self) -> None:
         generation = self.store.get_meta("scan_generation") or 0
         if generation != self._generation:
@@ -130,29 +154,8 @@ class Scanner:
                 stamp = replace(stamp, article_id=before.article_id)
             self._index[stamp.path] = stamp
 
-    def _read(self, source: SourceFile, stamp: FileStamp | None, batch: Batch,
-              drafts: list[tuple[Draft, FileStamp]]) -> None:
-        data = read_file(source, self.rules.max_file_size)
-        if isinstance(data, Rejected):
-            self._reject(batch, FileStamp(source.path, source.size, source.mtime_ns, "", error=data.reason))
-            return
-        digest = hashlib.sha256(data).hexdigest()
-        new = FileStamp(source.path, source.size, source.mtime_ns, digest)
-        if stamp is not None and stamp.digest == digest:
-            batch.touched.append(replace(new, error=stamp.error))
-            return
-        draft = read_draft(data, source, self.rules.max_file_size)
-        if isinstance(draft, Rejected):
-            self._reject(batch, replace(new, error=draft.reason))
-        else:
-            drafts.append((draft, replace(new, article_id=draft.id)))
-
-    def _reject(self, batch: Batch, stamp: FileStamp) -> None:
-        log.warning("rejected %s: %s", stamp.path, stamp.error)
-        batch.rejected.append(stamp)
-
     def _settle(self, drafts: list[tuple[Draft, FileStamp]], removed_ids: list[str | None]
-                ) -> tuple[list[tuple[Article, FileStamp | None]], list[Article]]:
+                ) -> list[tuple[Article, FileStamp | None]]:
         """Update the tag statistics, finish the drafts, and re-cut the tags
         of stored articles whose cut the new statistics change."""
         stats = self._load_stats()
@@ -165,9 +168,8 @@ class Scanner:
             self._lines[draft.id] = draft.tag_lines
         pairs = stats.learned()
         moment = utc_now()
-        articles: list[tuple[Article, FileStamp | None]] = [
+        items: list[tuple[Article, FileStamp | None]] = [
             (finish(d, self.rules.lexicon, pairs, moment), s) for d, s in drafts]
-        retagged: list[Article] = []
         difference = pairs ^ before
         if difference:
             fresh = {d.id for d, _ in drafts}
@@ -175,8 +177,8 @@ class Scanner:
             for entry in self.store.entries(candidates):
                 again = retag(entry.article, entry.article.tag_lines, self.rules.lexicon, pairs)
                 if again.tags != entry.article.tags:
-                    retagged.append(again)
-        return articles, retagged
+                    items.append((again, None))
+        return items
 
     def _load_stats(self) -> TagStats:
         if self._stats is None:

@@ -13,7 +13,7 @@ from feedsvc.model import Article, Draft
 from feedsvc.parse import Lexicon, SourceFile, finish, learn_pairs, read_draft
 
 XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-SOURCE = SourceFile("x", "x.txt", "x.txt", 0, 0)
+SOURCE = SourceFile("x.txt", "x.txt", 0, 0)
 LEXICON = Lexicon.of(["قطاع غزة", "الأمم المتحدة"])
 NOW = datetime(2024, 1, 1, tzinfo=UTC)
 MARKERS = ["تاريخ النشر: ", "أخبار ذات صلة", "المصدر: ", "كلمات دلالية: ", "إقرأ أيضاً:", "&quot;", "&#1;", "\t", "،"]

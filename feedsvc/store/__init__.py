@@ -7,6 +7,7 @@ StoreError.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
@@ -104,7 +105,7 @@ class Store:
     def tag_lines(self) -> dict[str, tuple[str, ...]]:
         """Every article's tag lines, for the corpus statistics."""
         with self._begin() as conn:
-            return {r.id: tuple(r.tag_lines)
+            return {r.id: tuple(json.loads(r.tag_lines))
                     for r in conn.execute(select(articles_table.c.id, articles_table.c.tag_lines))}
 
     def entries(self, ids: list[str]) -> list[Entry]:
@@ -126,7 +127,7 @@ class Store:
         for r in relation_rows:
             relations_of.setdefault(r.article_id, []).append(r)
         return [Entry(rows.article_from_rows(found[i], tags_of.get(i, []), relations_of.get(i, []), bodies),
-                      rows.aware(found[i].updated), tuple(related[i]))
+                      rows.from_micros(found[i].updated), tuple(related[i]))
                 for i in ids if i in found]
 
     def related(self, article_ids: list[str]) -> dict[str, list[Related]]:
@@ -157,13 +158,13 @@ class Store:
         scopes: set[str] = set()
         titles: set[str] = set()
         old = rows.stored(conn, [a.id for a, _ in batch.articles]) if batch.articles else {}
-        changed: list[tuple[Article, str, datetime]] = []
+        changed: list[tuple[Article, rows.Serialized, datetime]] = []
         for article, _stamp in batch.articles:
-            digest = rows.content_digest(article)
+            serialized = rows.serialize(article)
             before = old.get(article.id)
-            if before is not None and before.digest == digest:
+            if before is not None and before.digest == serialized.digest:
                 continue
-            changed.append((article, digest, article.published if before is None else now))
+            changed.append((article, serialized, article.published if before is None else now))
             scopes |= {f"tag:{t.key}" for t in article.tags}
             titles.add(title_key(article.title))
             if before is not None:
