@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-* && touch $@
 
 run: $(STAMP)
-	$(BIN)/feedsvc check config/samples
+	$(BIN)/feedsvc serve
 
 test: $(STAMP)
 	$(BIN)/pytest -q

@@ -1,4 +1,4 @@
-"""The `feedsvc` command: check (parse and print) and scan (update the store)."""
+"""The `feedsvc` command: check, scan, serve."""
 
 from __future__ import annotations
 
@@ -40,6 +40,12 @@ def _parser() -> argparse.ArgumentParser:
     check.set_defaults(run=_check)
     scan = commands.add_parser("scan", help="bring the store up to date with the source directory, once")
     scan.set_defaults(run=_scan)
+    serve = commands.add_parser("serve", help="serve the feeds and pages, scanning on a schedule")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (default 2)")
+    serve.add_argument("--dev", action="store_true", help="Flask's development server instead of gunicorn")
+    serve.set_defaults(run=_serve)
     return parser
 
 
@@ -70,6 +76,22 @@ def _scan(args: argparse.Namespace, settings: Settings) -> int:
         return 1 if report.rejected else 0
     finally:
         store.close()
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    """gunicorn with the app factory, so that each worker builds its app
+    (and its scan schedule) after the fork; the store lock elects the scanner."""
+    if args.dev:
+        from feedsvc.web import create_app
+
+        create_app(settings).run(host=args.host, port=args.port)
+        return 0
+    if args.config is not None:
+        os.environ["FEEDSVC_CONFIG"] = str(args.config.resolve())
+    command = [sys.executable, "-m", "gunicorn", "--workers", str(args.workers), "--bind", f"{args.host}:{args.port}",
+               "--access-logfile", "-", "--graceful-timeout", "10", "feedsvc.web:create_app()"]
+    os.execv(sys.executable, command)
+    return 0  # not reached
 
 
 def _sources(paths: list[Path], pattern: str) -> Iterator[SourceFile]:

@@ -100,6 +100,33 @@ class Entry:
 
 
 @dataclass(frozen=True, slots=True)
+class FeedPage:
+    """Everything one page of one feed shows: publish builds it from the
+    store, render turns it into bytes in each format.
+
+    `tag` is None for the feed of all articles. `updated` is the newest
+    entry's `updated` (the epoch for an empty feed), never the time of
+    rendering, so that one store state always gives the same bytes.
+    """
+
+    site_title: str
+    tag: Tag | None
+    entries: tuple[Entry, ...]
+    page: int
+    last_page: int
+    updated: datetime
+    hub: str | None = None
+
+    @property
+    def scope(self) -> str:
+        return "all" if self.tag is None else f"tag:{self.tag.key}"
+
+    @property
+    def title(self) -> str:
+        return self.site_title if self.tag is None else f"{self.tag.name} | {self.site_title}"
+
+
+@dataclass(frozen=True, slots=True)
 class FileStamp:
     """What the store remembers of a source file, to skip it when unchanged."""
 

@@ -1,16 +1,23 @@
 """Scans on a schedule: APScheduler 3 in the background of a serving process.
 
 One interval job, never two at once, missed runs coalesced, the first run
-right after start-up without blocking it. Every process over one store may
-run a schedule: each run first tries the store's scanner lock, and a
-process that does not get it skips that run, so exactly one scans.
-Start it after gunicorn forks (in each worker), never before.
+right after start-up without blocking it. Every process over one store
+runs a schedule, and the first to take the store's scanner lock keeps it
+for as long as it lives: it is the one scanner. The others try again at
+each run and take over when the holder dies (the operating system or
+PostgreSQL releases the lock with the process). Start schedules after
+gunicorn forks (in each worker), never before.
+
+A rescan asked of any process is written to the store; the scanner looks
+for such requests every few seconds.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
+from contextlib import ExitStack
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -21,6 +28,7 @@ from feedsvc.scan import Scanner
 
 log = logging.getLogger("feedsvc.schedule")
 JOB_ID = "scan"
+REQUESTS_EVERY = 2  # seconds between the scanner's looks for rescan requests
 
 
 class ScanSchedule:
@@ -28,30 +36,48 @@ class ScanSchedule:
         self.scanner = scanner
         self.interval = interval
         self.first_scan_done = threading.Event()
+        self._held: ExitStack | None = None
+        self._handled_request = 0.0
         self._scheduler = BackgroundScheduler(
             timezone=UTC, job_defaults={"max_instances": 1, "coalesce": True, "misfire_grace_time": None})
+
+    @property
+    def is_scanner(self) -> bool:
+        return self._held is not None
 
     def start(self) -> None:
         self._scheduler.add_job(self.run_once, "interval", seconds=self.interval, id=JOB_ID,
                                 next_run_time=datetime.now(UTC))
+        self._scheduler.add_job(self._look_for_requests, "interval", seconds=REQUESTS_EVERY, id="requests")
         self._scheduler.start()
 
+    def request_rescan(self) -> None:
+        """Ask for a scan now, whichever process the scanner is."""
+        self.scanner.store.set_meta("rescan_requested", time.time())
+        if self.is_scanner:
+            self.trigger()
+
     def trigger(self) -> None:
-        """Run the scan now (coalesced with one already due)."""
+        """Run the scan job now (coalesced with one already due)."""
         self._scheduler.modify_job(JOB_ID, next_run_time=datetime.now(UTC))
 
     def shutdown(self) -> None:
         if self._scheduler.running:
             self._scheduler.shutdown(wait=True)
+        self.release()
+
+    def release(self) -> None:
+        if self._held is not None:
+            self._held.close()
+            self._held = None
 
     def run_once(self) -> ScanReport | None:
-        """One scheduled run: scan if this process gets the lock."""
+        """One scheduled run: scan if this process is (or becomes) the scanner."""
         try:
-            with self.scanner.store.scanner_lock() as held:
-                if not held:
-                    log.debug("scan skipped: another process holds the scanner lock")
-                    return None
-                report = self.scanner.scan()
+            if not self._lead():
+                log.debug("scan skipped: another process is the scanner")
+                return None
+            report = self.scanner.scan()
         except FeedsvcError as exc:
             log.error("scan failed: %s", exc)
             return None
@@ -59,3 +85,24 @@ class ScanSchedule:
             self.first_scan_done.set()
         log.info("scan %s", report.line())
         return report
+
+    def _lead(self) -> bool:
+        if self._held is None:
+            stack = ExitStack()
+            if stack.enter_context(self.scanner.store.scanner_lock()):
+                self._held = stack
+                log.info("this process is now the scanner")
+            else:
+                stack.close()
+        return self._held is not None
+
+    def _look_for_requests(self) -> None:
+        if not self.is_scanner:
+            return
+        try:
+            requested = float(self.scanner.store.get_meta("rescan_requested") or 0)
+        except FeedsvcError:
+            return
+        if requested > self._handled_request:
+            self._handled_request = requested
+            self.trigger()

@@ -62,7 +62,7 @@ def test_scans_repeat_on_the_interval(store_url: str, tmp_path: Path) -> None:
         store.close()
 
 
-def test_two_processes_schedules_one_scans(store_url: str, tmp_path: Path) -> None:
+def test_one_schedule_is_the_scanner_until_it_stops(store_url: str, tmp_path: Path) -> None:
     generate(tmp_path, 1500, seed=9, noisy=False, with_expected=False)
     stores = [open_store(store_url), open_store(store_url)]
     schedules = [schedule(s, tmp_path, interval=3600) for s in stores]
@@ -74,21 +74,34 @@ def test_two_processes_schedules_one_scans(store_url: str, tmp_path: Path) -> No
         for thread in threads:
             thread.join(120)
         assert sorted(r is None for r in results) == [False, True]
+        [scanner] = [s for s in schedules if s.is_scanner]
+        [other] = [s for s in schedules if not s.is_scanner]
+        assert other.run_once() is None  # the scanner keeps the lock between scans
+        assert scanner.run_once() is not None
+        scanner.release()  # as when its process dies
+        assert other.run_once() is not None
+        assert other.is_scanner
     finally:
+        for s in schedules:
+            s.release()
         for s in stores:
             s.close()
 
 
-def test_a_rescan_can_be_triggered(store_url: str, tmp_path: Path) -> None:
+def test_a_rescan_asked_of_any_process_reaches_the_scanner(store_url: str, tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_text("عنوان\nفقرة.\n", encoding="utf-8")
-    store = open_store(store_url)
-    running = schedule(store, tmp_path, interval=3600)
+    stores = [open_store(store_url), open_store(store_url)]
+    scanner, other = (schedule(s, tmp_path, interval=3600) for s in stores)
     try:
-        running.start()
-        assert running.first_scan_done.wait(30)
+        scanner.start()
+        assert scanner.first_scan_done.wait(30) and scanner.is_scanner
+        other.start()
+        assert other.first_scan_done.wait(30) and not other.is_scanner
         (tmp_path / "b.txt").write_text("عنوان آخر\nفقرة.\n", encoding="utf-8")
-        running.trigger()
-        assert wait_for(lambda: len(store.entries(["a", "b"])) == 2, 10)
+        other.request_rescan()
+        assert wait_for(lambda: len(stores[0].entries(["a", "b"])) == 2, 10)
     finally:
-        running.shutdown()
-        store.close()
+        scanner.shutdown()
+        other.shutdown()
+        for s in stores:
+            s.close()

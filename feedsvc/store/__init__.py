@@ -20,12 +20,13 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from feedsvc.arabic import title_key
 from feedsvc.errors import StoreError
-from feedsvc.model import Article, Entry, FileStamp, Related, ScanReport
+from feedsvc.model import Article, Entry, FileStamp, ReadAlso, Related, ScanReport, Tag
 from feedsvc.store import articles as rows
 from feedsvc.store.lock import advisory_lock, file_lock
 from feedsvc.store.schema import article_tags, create_or_upgrade, files, meta, relations, versions
 from feedsvc.store.schema import articles as articles_table
 from feedsvc.store.schema import read_also as read_also_table
+from feedsvc.store.schema import tags as tags_table
 
 __all__ = ["Batch", "Store", "open_store"]
 
@@ -88,6 +89,55 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    # --- the readers' side ---------------------------------------------------
+    def tags(self) -> list[tuple[Tag, int]]:
+        """Every tag with its article count, most used first."""
+        with self._begin() as conn:
+            found = conn.execute(select(tags_table.c.name, tags_table.c.key, tags_table.c.count)
+                                 .order_by(tags_table.c.count.desc(), tags_table.c.name))
+            return [(Tag(name, key), count) for name, key, count in found]
+
+    def tag(self, key: str) -> tuple[Tag, int] | None:
+        with self._begin() as conn:
+            r = conn.execute(select(tags_table.c.name, tags_table.c.count).where(tags_table.c.key == key)).first()
+        return (Tag(r[0], key), r[1]) if r is not None else None
+
+    def newest_ids(self, tag_key: str | None, limit: int, offset: int = 0) -> list[str]:
+        """Article ids newest first (by publication, then id), of one tag or all."""
+        order = (articles_table.c.published.desc(), articles_table.c.id.desc())
+        if tag_key is None:
+            query = select(articles_table.c.id).order_by(*order)
+        else:
+            query = (select(articles_table.c.id)
+                     .join(article_tags, article_tags.c.article_id == articles_table.c.id)
+                     .where(article_tags.c.tag_key == tag_key).order_by(*order))
+        with self._begin() as conn:
+            return list(conn.execute(query.limit(limit).offset(offset)).scalars())
+
+    def count(self, tag_key: str | None) -> int:
+        with self._begin() as conn:
+            if tag_key is None:
+                return conn.execute(select(func.count()).select_from(articles_table)).scalar() or 0
+            return conn.execute(select(tags_table.c.count).where(tags_table.c.key == tag_key)).scalar() or 0
+
+    def read_also_page(self, page_id: str) -> ReadAlso | None:
+        """A read-also article that has no file of its own, by its page id."""
+        with self._begin() as conn:
+            r = conn.execute(select(read_also_table).where(read_also_table.c.id == page_id)).first()
+        return ReadAlso(r.title, tuple(json.loads(r.body))) if r is not None else None
+
+    def versions(self, scopes: list[str]) -> dict[str, int]:
+        """The version of each scope ("all", "site", "tag:<key>"); 0 if never written."""
+        with self._begin() as conn:
+            found = dict(conn.execute(select(versions.c.scope, versions.c.version)
+                                      .where(versions.c.scope.in_(scopes))).all())
+        return {scope: found.get(scope, 0) for scope in scopes}
+
+    def ping(self) -> None:
+        """Raises StoreError unless the store answers."""
+        with self._begin() as conn:
+            conn.execute(select(1))
 
     # --- the scanner's side -------------------------------------------------
     def scanner_lock(self) -> AbstractContextManager[bool]:
@@ -231,5 +281,4 @@ class Store:
                                                            .where(files.c.error.is_not(None)).order_by(files.c.path))]
 
     def version(self, scope: str) -> int:
-        with self._begin() as conn:
-            return conn.execute(select(versions.c.version).where(versions.c.scope == scope)).scalar() or 0
+        return self.versions([scope])[scope]

@@ -1,0 +1,178 @@
+"""What the web serves and export writes: rendered once per change.
+
+The Publisher builds each response's context from the store, renders it,
+and keeps the bytes (and their gzip form, compressed once) in a bounded
+cache keyed by what the response shows and the store version of it. A poll
+of an unchanged feed renders nothing: it costs one version lookup, and
+versions are looked up at most once a second per process.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from feedsvc.arabic import tag_key
+from feedsvc.model import Entry, FeedPage, Tag
+from feedsvc.render import FEEDS, HTML, OPML, page
+from feedsvc.settings import Settings
+from feedsvc.store import Store
+from feedsvc.urls import Urls
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+VERSION_TTL = 1.0  # seconds a version lookup is trusted; far below any scan interval
+CACHE_ENTRIES = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    body: bytes
+    gzipped: bytes
+    etag: str  # strong
+    last_modified: datetime
+    mimetype: str
+
+    @classmethod
+    def of(cls, body: bytes, last_modified: datetime, mimetype: str) -> Rendered:
+        digest = hashlib.sha256(body).hexdigest()[:40]
+        return cls(body, gzip.compress(body, compresslevel=6, mtime=0), f'"{digest}"', last_modified, mimetype)
+
+
+class Publisher:
+    def __init__(self, store: Store, settings: Settings) -> None:
+        self.store = store
+        self.settings = settings
+        self.urls = Urls(settings.base_url)
+        self.hits = 0
+        self.misses = 0
+        self._cache: OrderedDict[tuple[object, ...], Rendered | None] = OrderedDict()
+        self._versions: dict[str, tuple[int, float]] = {}
+        self._lock = threading.Lock()
+
+    # --- what can be asked for -------------------------------------------------
+    def feed(self, tag: Tag | None, fmt: str, number: int) -> Rendered | None:
+        """One page of a feed; None when the page is past the end."""
+        scope = "all" if tag is None else f"tag:{tag.key}"
+        return self._cached(("feed", scope, fmt, number), scope, lambda: self._render_feed(tag, fmt, number))
+
+    def home(self) -> Rendered:
+        found = self._cached(("home",), "site", self._render_home)
+        assert found is not None
+        return found
+
+    def tag_page(self, tag: Tag) -> Rendered | None:
+        scope = f"tag:{tag.key}"
+        return self._cached(("tag", tag.key), scope, lambda: self._render_tag(tag))
+
+    def article_page(self, article_id: str) -> Rendered | None:
+        return self._cached(("article", article_id), "site", lambda: self._render_article(article_id))
+
+    def opml(self) -> Rendered:
+        found = self._cached(("opml",), "site", self._render_opml)
+        assert found is not None
+        return found
+
+    def find_tag(self, spelling: str) -> Tag | None:
+        """The tag a URL names, in any spelling with the same key."""
+        found = self.store.tag(tag_key(spelling))
+        return found[0] if found else None
+
+    def tags(self) -> list[tuple[Tag, int]]:
+        return self.store.tags()
+
+    def last_page(self, tag: Tag | None) -> int:
+        count = self.store.count(None if tag is None else tag.key)
+        return max(1, -(-count // self.settings.page_size))
+
+    # --- the cache ----------------------------------------------------------------
+    def _cached(self, key: tuple[object, ...], scope: str, render: Callable[[], Rendered | None]
+                ) -> Rendered | None:
+        full_key = (*key, self._version(scope))
+        with self._lock:
+            if full_key in self._cache:
+                self.hits += 1
+                self._cache.move_to_end(full_key)
+                return self._cache[full_key]
+        rendered = render()
+        with self._lock:
+            self.misses += 1
+            self._cache[full_key] = rendered
+            while len(self._cache) > CACHE_ENTRIES:
+                self._cache.popitem(last=False)
+        return rendered
+
+    def _version(self, scope: str) -> int:
+        now = time.monotonic()
+        known = self._versions.get(scope)
+        if known is not None and now - known[1] < VERSION_TTL:
+            return known[0]
+        version = self.store.versions([scope])[scope]
+        self._versions[scope] = (version, now)
+        return version
+
+    # --- rendering ---------------------------------------------------------------
+    def _entries(self, tag: Tag | None, number: int) -> list[Entry]:
+        size = self.settings.page_size
+        ids = self.store.newest_ids(None if tag is None else tag.key, size, (number - 1) * size)
+        return self.store.entries(ids)
+
+    def _render_feed(self, tag: Tag | None, fmt: str, number: int) -> Rendered | None:
+        last = self.last_page(tag)
+        if number > last:
+            return None
+        entries = self._entries(tag, number)
+        updated = max((e.updated for e in entries), default=EPOCH)
+        feed_page = FeedPage(self.settings.site_title, tag, tuple(entries), number, last, updated,
+                             self.settings.websub_hub or None)
+        renderer, mimetype = FEEDS[fmt]
+        return Rendered.of(renderer(feed_page, self.urls), updated, mimetype)
+
+    def _html(self, template: str, updated: datetime, **context: object) -> Rendered:
+        return Rendered.of(page(template, self.urls, self.settings.site_title, **context), updated, HTML)
+
+    def _render_home(self) -> Rendered:
+        entries = self._entries(None, 1)
+        updated = max((e.updated for e in entries), default=EPOCH)
+        return self._html("home.html", updated, entries=entries, tags=self.store.tags(),
+                          feed_tag=None, feed_title=self.settings.site_title)
+
+    def _render_tag(self, tag: Tag) -> Rendered | None:
+        found = self.store.tag(tag.key)
+        if found is None:
+            return None
+        entries = self._entries(tag, 1)
+        updated = max((e.updated for e in entries), default=EPOCH)
+        return self._html("tag.html", updated, tag=found[0], count=found[1], entries=entries,
+                          feed_tag=found[0].name, feed_title=found[0].name)
+
+    def _render_article(self, article_id: str) -> Rendered | None:
+        found = self.store.entries([article_id])
+        if found:
+            entry = found[0]
+            return self._html("article.html", entry.updated, article=entry.article, published=entry.article.published,
+                              related=entry.related, feed_tag=None, feed_title=self.settings.site_title)
+        embedded = self.store.read_also_page(article_id)
+        if embedded is None:
+            return None
+        return self._html("article.html", EPOCH, article=_ReadAlsoView(embedded.title, embedded.body),
+                          published=None, related=(), feed_tag=None, feed_title=self.settings.site_title)
+
+    def _render_opml(self) -> Rendered:
+        body = page("opml.xml", self.urls, self.settings.site_title, tags=self.store.tags())
+        return Rendered.of(body, EPOCH, OPML)
+
+
+@dataclass(frozen=True, slots=True)
+class _ReadAlsoView:
+    """A read-also article shown on its own page, with what an article page asks for."""
+
+    title: str
+    body: tuple[str, ...]
+    source: None = None
+    tags: tuple[Tag, ...] = ()

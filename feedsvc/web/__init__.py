@@ -1,0 +1,92 @@
+"""The Flask app: `create_app(settings=None)` builds a fresh one.
+
+Each app owns its store connection, publisher and scan schedule. Under
+gunicorn the factory runs in every worker after the fork, so each worker
+has its own schedule, and the store's scanner lock lets exactly one scan.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+from dataclasses import dataclass, field
+
+from flask import Flask, Response, current_app, request
+from werkzeug.exceptions import HTTPException
+
+from feedsvc import logs
+from feedsvc.errors import StoreError
+from feedsvc.parse import ParseRules
+from feedsvc.publish import Publisher
+from feedsvc.scan import Scanner
+from feedsvc.schedule import ScanSchedule
+from feedsvc.settings import Settings, load_settings
+from feedsvc.store import Store, open_store
+
+log = logging.getLogger("feedsvc.web")
+
+
+@dataclass
+class Services:
+    settings: Settings
+    store: Store
+    publisher: Publisher
+    schedule: ScanSchedule
+    requests: dict[tuple[str, int], int] = field(default_factory=dict)
+
+
+def services() -> Services:
+    found: Services = current_app.extensions["feedsvc"]
+    return found
+
+
+def create_app(settings: Settings | None = None, *, scan: bool = True) -> Flask:
+    """The app; `scan=False` leaves the schedule stopped (tests scan by hand)."""
+    settings = settings or load_settings()
+    logs.configure(settings.log_format)
+    store = open_store(settings.store_url)
+    scanner = Scanner(store, settings.source_dir, settings.file_pattern, ParseRules.of(settings))
+    schedule = ScanSchedule(scanner, settings.scan_interval)
+    app = Flask(__name__)
+    app.extensions["feedsvc"] = Services(settings, store, Publisher(store, settings), schedule)
+
+    from feedsvc.web import feeds, ops, pages
+
+    app.register_blueprint(feeds.blueprint)
+    app.register_blueprint(pages.blueprint)
+    app.register_blueprint(ops.blueprint)
+    app.after_request(_count)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(StoreError, _store_error)
+    app.register_error_handler(Exception, _internal_error)
+    if scan:
+        schedule.start()
+        atexit.register(schedule.shutdown)
+    return app
+
+
+def _count(response: Response) -> Response:
+    route = request.url_rule.rule if request.url_rule else "unmatched"
+    counts = services().requests
+    key = (route, response.status_code)
+    counts[key] = counts.get(key, 0) + 1
+    return response
+
+
+def _plain(text: str, status: int) -> Response:
+    return Response(text + "\n", status=status, mimetype="text/plain")
+
+
+def _http_error(error: HTTPException) -> Response:
+    response = _plain(f"{error.code} {error.name}: {error.description}", error.code or 500)
+    return response
+
+
+def _store_error(error: StoreError) -> Response:
+    log.error("store unavailable: %s", error)
+    return _plain("503 Service Unavailable: the store cannot be reached; try again shortly", 503)
+
+
+def _internal_error(error: Exception) -> Response:
+    log.exception("unexpected error on %s", request.path)
+    return _plain("500 Internal Server Error: something went wrong on our side", 500)

@@ -1,0 +1,56 @@
+"""The feeds: /feed.<fmt> and /tags/<tag>/feed.<fmt>, with ?page=N."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, redirect, request
+
+from feedsvc.model import Tag
+from feedsvc.urls import FORMATS
+from feedsvc.web import services
+from feedsvc.web.http import respond
+
+blueprint = Blueprint("feeds", __name__)
+
+
+def page_number() -> int:
+    """?page=N: a positive whole number, else 400."""
+    raw = request.args.get("page", "1")
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 9 or int(raw) < 1:
+        abort(400, description=f"page must be a positive whole number, not {raw!r}")
+    return int(raw)
+
+
+def known_tag(name: str) -> Tag:
+    tag = services().publisher.find_tag(name)
+    if tag is None:
+        abort(404, description=f"no tag {name!r}")
+    return tag
+
+
+def serve_feed(tag: Tag | None, fmt: str) -> Response:
+    if fmt not in FORMATS:
+        abort(404, description=f"no feed format {fmt!r}; there are {', '.join(FORMATS)}")
+    number = page_number()
+    found = services().publisher.feed(tag, fmt, number)
+    if found is None:
+        abort(404, description=f"page {number} is past the last page of this feed")
+    return respond(found, request, services().settings.scan_interval)
+
+
+@blueprint.get("/feed.<fmt>")
+def all_articles(fmt: str) -> Response:
+    return serve_feed(None, fmt)
+
+
+@blueprint.get("/tags/<path:name>/feed.<fmt>")
+def tag_feed(name: str, fmt: str) -> Response:
+    tag = known_tag(name)
+    if tag.name != name:
+        return canonical(services().publisher.urls.feed(tag.name, fmt))
+    return serve_feed(tag, fmt)
+
+
+def canonical(url: str) -> Response:
+    """301 to the display spelling, keeping the query."""
+    query = request.query_string.decode("ascii", "replace")
+    return redirect(f"{url}?{query}" if query else url, code=301)  # type: ignore[return-value]

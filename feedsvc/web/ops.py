@@ -1,0 +1,77 @@
+"""Operations: /healthz, /readyz, /status, /metrics, POST /admin/rescan."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any
+
+from flask import Blueprint, Response, abort, jsonify, request
+
+from feedsvc.errors import StoreError
+from feedsvc.web import services
+
+blueprint = Blueprint("ops", __name__)
+
+
+@blueprint.get("/healthz")
+def healthz() -> Response:
+    return Response("ok\n", mimetype="text/plain", headers={"Cache-Control": "no-store"})
+
+
+@blueprint.get("/readyz")
+def readyz() -> Response:
+    store = services().store
+    try:
+        store.ping()
+        ready = store.last_report() is not None
+    except StoreError:
+        ready = False
+    text = "ready\n" if ready else "not ready: the store is unreachable or no scan has finished yet\n"
+    return Response(text, status=200 if ready else 503, mimetype="text/plain", headers={"Cache-Control": "no-store"})
+
+
+@blueprint.get("/status")
+def status() -> Response:
+    store = services().store
+    report = store.last_report()
+    last: dict[str, Any] | None = None
+    if report is not None:
+        last = {"start": report.started.isoformat(), "end": report.finished.isoformat(), "seen": report.seen,
+                "read": report.read, "parsed": report.parsed, "changed": report.changed,
+                "removed": report.removed, "rejected": report.rejected}
+    response = jsonify({"last_scan": last,
+                        "rejected": [{"path": p, "reason": r} for p, r in store.rejected_files()]})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@blueprint.get("/metrics")
+def metrics() -> Response:
+    svc = services()
+    lines = ["# TYPE feedsvc_http_requests_total counter"]
+    for (route, code), count in sorted(svc.requests.items()):
+        lines.append(f'feedsvc_http_requests_total{{route="{route}",status="{code}"}} {count}')
+    lines += ["# TYPE feedsvc_render_cache_hits_total counter", f"feedsvc_render_cache_hits_total {svc.publisher.hits}",
+              "# TYPE feedsvc_render_cache_misses_total counter",
+              f"feedsvc_render_cache_misses_total {svc.publisher.misses}"]
+    report = svc.store.last_report()
+    if report is not None:
+        lines += ["# TYPE feedsvc_scan_seconds gauge", f"feedsvc_scan_seconds {report.seconds:.6f}"]
+        for name in ("seen", "read", "parsed", "changed", "removed", "rejected"):
+            lines += [f"# TYPE feedsvc_scan_{name} gauge", f"feedsvc_scan_{name} {getattr(report, name)}"]
+    return Response("\n".join(lines) + "\n", mimetype="text/plain; version=0.0.4",
+                    headers={"Cache-Control": "no-store"})
+
+
+@blueprint.post("/admin/rescan")
+def rescan() -> Response:
+    token = services().settings.admin_token
+    if not token:
+        abort(404, description="rescanning over HTTP is off: no admin token is configured")
+    given = request.headers.get("Authorization", "")
+    if not given.startswith("Bearer "):
+        abort(401, description="send Authorization: Bearer <admin token>")
+    if not hmac.compare_digest(given[7:].encode(), token.encode()):
+        abort(403, description="wrong admin token")
+    services().schedule.request_rescan()
+    return Response("rescan scheduled\n", status=202, mimetype="text/plain")
