@@ -17,6 +17,7 @@ class _JsonFormatter(logging.Formatter):
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "logger": record.name,
+            "pid": record.process,
             "message": record.getMessage(),
         }
         if record.exc_info:
@@ -26,7 +27,7 @@ class _JsonFormatter(logging.Formatter):
 
 class _PlainFormatter(logging.Formatter):
     def __init__(self) -> None:
-        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+        super().__init__("%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s")
 
     def format(self, record: logging.LogRecord) -> str:
         return super().format(record).replace("\n", " | ")  # one line per event, always
