@@ -53,13 +53,14 @@ class Publisher:
         self.misses = 0
         self._cache: OrderedDict[tuple[object, ...], Rendered | None] = OrderedDict()
         self._versions: dict[str, tuple[int, float]] = {}
+        self._tags: dict[tuple[str, int], Tag | None] = {}
         self._lock = threading.Lock()
 
     # --- what can be asked for -------------------------------------------------
     def feed(self, tag: Tag | None, fmt: str, number: int) -> Rendered | None:
         """One page of a feed; None when the page is past the end."""
         scope = "all" if tag is None else f"tag:{tag.key}"
-        return self._cached(("feed", scope, fmt, number), scope, lambda: self._render_feed(tag, fmt, number))
+        return self._cached(("feed", scope, fmt, number), scope, lambda: self.render_feed(tag, fmt, number))
 
     def home(self) -> Rendered:
         found = self._cached(("home",), "site", self._render_home)
@@ -79,9 +80,19 @@ class Publisher:
         return found
 
     def find_tag(self, spelling: str) -> Tag | None:
-        """The tag a URL names, in any spelling with the same key."""
+        """The tag a URL names, in any spelling with the same key (cached
+        with the site version: a poll must not cost a query)."""
+        key = (spelling, self._version("site"))
+        with self._lock:
+            if key in self._tags:
+                return self._tags[key]
         found = self.store.tag(tag_key(spelling))
-        return found[0] if found else None
+        tag = found[0] if found else None
+        with self._lock:
+            if len(self._tags) >= CACHE_ENTRIES:
+                self._tags.clear()
+            self._tags[key] = tag
+        return tag
 
     def tags(self) -> list[tuple[Tag, int]]:
         return self.store.tags()
@@ -122,7 +133,8 @@ class Publisher:
         ids = self.store.newest_ids(None if tag is None else tag.key, size, (number - 1) * size)
         return self.store.entries(ids)
 
-    def _render_feed(self, tag: Tag | None, fmt: str, number: int) -> Rendered | None:
+    def render_feed(self, tag: Tag | None, fmt: str, number: int) -> Rendered | None:
+        """One feed page rendered now, bypassing the cache; None past the last page."""
         last = self.last_page(tag)
         if number > last:
             return None

@@ -220,19 +220,20 @@ class Store:
             if before is not None:
                 scopes |= {f"tag:{k}" for k in before.tag_keys}
                 titles.add(before.title_key)
-        removed_ids = []
+        removed_ids: list[str] = []
         if batch.removed:
             removed_ids = [i for i in conn.execute(select(files.c.article_id).where(files.c.path.in_(batch.removed)))
                            .scalars() if i is not None]
-            for gone in rows.stored(conn, removed_ids).values():
-                scopes |= {f"tag:{k}" for k in gone.tag_keys}
-                titles.add(gone.title_key)
-            rows.delete_articles(conn, removed_ids)
+            for was in rows.stored(conn, removed_ids).values():
+                scopes |= {f"tag:{k}" for k in was.tag_keys}
+                titles.add(was.title_key)
+        gone = [*removed_ids, *(a.id for a, _, _ in changed)]
+        maybe_orphaned = rows.embedded_keys(conn, gone) if gone else set()
+        rows.delete_articles(conn, gone)
+        if batch.removed:
             conn.execute(delete(files).where(files.c.path.in_(batch.removed)))
-        rows.delete_articles(conn, [a.id for a, _, _ in changed])
         rows.insert_articles(conn, changed)
-        if removed_ids or any(a.read_also for a, _, _ in changed):
-            rows.drop_orphan_read_also(conn)
+        rows.drop_orphan_read_also(conn, maybe_orphaned)
         self._write_stamps(conn, [s for _, s in batch.articles if s is not None] + batch.touched + batch.rejected)
         if changed or removed_ids:
             scopes |= rows.scopes_relating_to(conn, titles) | {"all", "site"}

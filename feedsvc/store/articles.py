@@ -107,9 +107,20 @@ def _bulk_insert(conn: Connection, table: Table, values: Sequence[tuple[object, 
     conn.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", values)
 
 
-def drop_orphan_read_also(conn: Connection) -> None:
-    still_embedded = select(relations.c.title_key).where(relations.c.kind == "read_also")
-    conn.execute(delete(read_also).where(read_also.c.key.not_in(still_embedded)))
+def embedded_keys(conn: Connection, article_ids: list[str]) -> set[str]:
+    """The read-also articles these articles embed (by key)."""
+    return set(conn.execute(select(relations.c.title_key).where(
+        relations.c.article_id.in_(article_ids), relations.c.kind == "read_also")).scalars())
+
+
+def drop_orphan_read_also(conn: Connection, candidates: set[str]) -> None:
+    """Remove those of `candidates` that no article embeds any more (only
+    candidates: a scan that changes a few files must not visit them all)."""
+    if not candidates:
+        return
+    keys = list(candidates)
+    still = select(relations.c.title_key).where(relations.c.kind == "read_also", relations.c.title_key.in_(keys))
+    conn.execute(delete(read_also).where(read_also.c.key.in_(keys), read_also.c.key.not_in(still)))
 
 
 def scopes_relating_to(conn: Connection, title_keys: Iterable[str]) -> set[str]:
