@@ -25,9 +25,12 @@ browser:
 lint: $(STAMP)
 	$(BIN)/ruff check feedsvc tests bench
 	$(BIN)/mypy
+	$(BIN)/hadolint Dockerfile
 
 bench: $(STAMP)
 	$(BIN)/python bench/parse.py
+	$(BIN)/python bench/scan.py
+	$(BIN)/python bench/serve.py
 
 clean:
 	rm -rf $(VENV) .data .pytest_cache .mypy_cache .ruff_cache

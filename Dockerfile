@@ -1,0 +1,31 @@
+# syntax=docker/dockerfile:1
+# Build wheels for feedsvc and its dependencies, then a slim runtime.
+FROM python:3.11-slim-bookworm AS build
+WORKDIR /src
+COPY pyproject.toml README.md ./
+COPY feedsvc ./feedsvc
+RUN pip wheel --no-cache-dir --wheel-dir /wheels .
+
+FROM python:3.11-slim-bookworm
+RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin feedsvc
+COPY --from=build /wheels /wheels
+RUN pip install --no-cache-dir /wheels/* && rm -rf /wheels
+WORKDIR /app
+COPY config/feedsvc.toml config/lexicon.txt ./config/
+# Every setting by environment (FEEDSVC_<NAME>); sources read-only, store on a volume.
+ENV FEEDSVC_SOURCE_DIR=/srv/articles \
+    FEEDSVC_DATA_DIR=/data \
+    FEEDSVC_LEXICON=/app/config/lexicon.txt \
+    FEEDSVC_BASE_URL=http://localhost:8000/ \
+    FEEDSVC_WORKERS=2 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1
+VOLUME ["/data"]
+USER 10001
+EXPOSE 8000
+# Needs no curl: Python itself asks /healthz.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+  CMD ["python", "-c", "import urllib.request, sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4).status != 200)"]
+# gunicorn builds the app in each worker after the fork; the store's lock elects one scanner.
+# --worker-tmp-dir /dev/shm keeps a read-only root file system working.
+CMD ["sh", "-c", "exec gunicorn --workers \"$FEEDSVC_WORKERS\" --bind 0.0.0.0:8000 --worker-tmp-dir /dev/shm --access-logfile - --graceful-timeout 10 'feedsvc.web:create_app()'"]
