@@ -11,11 +11,9 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-from tests.conftest import ROOT
-from tests.test_web_outside import fetch, free_port
+from tests.conftest import ROOT, fetch, free_port, wait_ready
 
 DOCKERFILE = (ROOT / "Dockerfile").read_text(encoding="utf-8")
 
@@ -57,13 +55,7 @@ def test_the_image_entry_serves_from_a_read_only_tree(tmp_path: Path) -> None:
     process = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if fetch(f"http://127.0.0.1:{port}/readyz")[0] == 200:
-                    break
-            except OSError:
-                time.sleep(0.2)
+        wait_ready(f"http://127.0.0.1:{port}")
         check = [part.replace("127.0.0.1:8000", f"127.0.0.1:{port}") for part in healthcheck()]
         check[0] = sys.executable
         assert subprocess.run(check, timeout=10).returncode == 0

@@ -5,11 +5,9 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
@@ -18,7 +16,7 @@ import feedparser
 import pytest
 from lxml import etree
 
-from tests.conftest import ROOT, SHARED
+from tests.conftest import ROOT, SHARED, fetch, free_port, wait_ready
 from tests.test_web_feeds import check_atom, make_settings, scan
 
 SCHEMA = etree.RelaxNG(etree.parse(str(SHARED / "checks" / "atom.rng")))
@@ -61,21 +59,6 @@ def test_hostile_text_keeps_every_feed_valid_and_pages_escaped(tmp_path: Path) -
         assert b"&lt;script&gt;" in html
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
-    request = urllib.request.Request(url, headers=headers or {})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, dict(response.headers), response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), error.read()
-
-
 @pytest.fixture
 def gunicorn(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[str], Path]]:
     port = free_port()
@@ -87,16 +70,7 @@ def gunicorn(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[str], Path]
                                    cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if fetch(base + "/readyz")[0] == 200:
-                    break
-            except OSError:
-                pass
-            time.sleep(0.2)
-        else:
-            pytest.fail("gunicorn did not become ready: " + log.read_text())
+        wait_ready(base)
         yield base, process, log
     finally:
         process.send_signal(signal.SIGTERM)

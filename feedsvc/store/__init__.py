@@ -276,6 +276,12 @@ class Store:
         return ScanReport(**{**found, "started": datetime.fromisoformat(found["started"]),
                              "finished": datetime.fromisoformat(found["finished"])})
 
+    def file_counts(self) -> dict[str, int]:
+        """Source files by state: "ok" or "rejected"."""
+        with self._begin() as conn:
+            total, rejected = conn.execute(select(func.count(), func.count(files.c.error))).one()
+        return {"ok": total - rejected, "rejected": rejected}
+
     def rejected_files(self) -> list[tuple[str, str]]:
         with self._begin() as conn:
             return [(r.path, r.error) for r in conn.execute(select(files.c.path, files.c.error)

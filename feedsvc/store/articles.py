@@ -93,8 +93,20 @@ def insert_articles(conn: Connection, items: list[tuple[Article, Serialized, dat
             embedded[title_key(r.title)] = r
     _bulk_insert(conn, relations, relation_rows)
     if embedded:
-        conn.execute(delete(read_also).where(read_also.c.key.in_(list(embedded))))
-        _bulk_insert(conn, read_also, [(k, read_also_id(k), r.title, dumps(r.body)) for k, r in embedded.items()])
+        _upsert_read_also(conn, embedded)
+
+
+def _upsert_read_also(conn: Connection, embedded: dict[str, ReadAlso]) -> None:
+    """Write only the read-also articles that are new or whose text changed:
+    most changed articles embed the same read-also articles as before."""
+    wanted = {k: (r.title, dumps(r.body)) for k, r in embedded.items()}
+    stored_now = {k: (t, b) for k, t, b in conn.execute(
+        select(read_also.c.key, read_also.c.title, read_also.c.body).where(read_also.c.key.in_(list(wanted))))}
+    stale = [k for k in stored_now if stored_now[k] != wanted[k]]
+    if stale:
+        conn.execute(delete(read_also).where(read_also.c.key.in_(stale)))
+    _bulk_insert(conn, read_also, [(k, read_also_id(k), *wanted[k]) for k in wanted
+                                   if k not in stored_now or k in stale])
 
 
 def _bulk_insert(conn: Connection, table: Table, values: Sequence[tuple[object, ...]]) -> None:
@@ -118,9 +130,10 @@ def drop_orphan_read_also(conn: Connection, candidates: set[str]) -> None:
     candidates: a scan that changes a few files must not visit them all)."""
     if not candidates:
         return
-    keys = list(candidates)
-    still = select(relations.c.title_key).where(relations.c.kind == "read_also", relations.c.title_key.in_(keys))
-    conn.execute(delete(read_also).where(read_also.c.key.in_(keys), read_also.c.key.not_in(still)))
+    still = set(conn.execute(select(relations.c.title_key).where(
+        relations.c.title_key.in_(list(candidates)), relations.c.kind == "read_also")).scalars())
+    if candidates - still:
+        conn.execute(delete(read_also).where(read_also.c.key.in_(list(candidates - still))))
 
 
 def scopes_relating_to(conn: Connection, title_keys: Iterable[str]) -> set[str]:

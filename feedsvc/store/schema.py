@@ -45,8 +45,10 @@ article_tags = Table(
     "article_tags", metadata,
     Column("article_id", String(512), primary_key=True),
     Column("position", Integer, primary_key=True),
-    Column("tag_key", Text, nullable=False, index=True),
+    Column("tag_key", Text, nullable=False),
     Column("name", Text, nullable=False),  # the spelling this article uses
+    # covers the per-spelling counts of a tag (refresh_tags) without reading rows
+    Index("article_tags_spelling", "tag_key", "name"),
 )
 tags = Table(
     "tags", metadata,

@@ -54,6 +54,9 @@ def metrics() -> Response:
     lines += ["# TYPE feedsvc_render_cache_hits_total counter", f"feedsvc_render_cache_hits_total {svc.publisher.hits}",
               "# TYPE feedsvc_render_cache_misses_total counter",
               f"feedsvc_render_cache_misses_total {svc.publisher.misses}"]
+    lines.append("# TYPE feedsvc_source_files gauge")
+    for state, count in svc.store.file_counts().items():
+        lines.append(f'feedsvc_source_files{{state="{state}"}} {count}')
     report = svc.store.last_report()
     if report is not None:
         lines += ["# TYPE feedsvc_scan_seconds gauge", f"feedsvc_scan_seconds {report.seconds:.6f}"]
