@@ -27,7 +27,8 @@ from feedsvc.urls import Urls
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 VERSION_TTL = 1.0  # seconds a version lookup is trusted; far below any scan interval
-CACHE_ENTRIES = 4096
+CACHE_BYTES = 256 * 1024 * 1024  # per process: bodies and their gzip forms
+TAG_LOOKUPS = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +38,10 @@ class Rendered:
     etag: str  # strong
     last_modified: datetime
     mimetype: str
+
+    @property
+    def size(self) -> int:
+        return len(self.body) + len(self.gzipped)
 
     @classmethod
     def of(cls, body: bytes, last_modified: datetime, mimetype: str) -> Rendered:
@@ -52,6 +57,7 @@ class Publisher:
         self.hits = 0
         self.misses = 0
         self._cache: OrderedDict[tuple[object, ...], Rendered | None] = OrderedDict()
+        self._cached_bytes = 0
         self._versions: dict[str, tuple[int, float]] = {}
         self._tags: dict[tuple[str, int], Tag | None] = {}
         self._lock = threading.Lock()
@@ -89,7 +95,7 @@ class Publisher:
         found = self.store.tag(tag_key(spelling))
         tag = found[0] if found else None
         with self._lock:
-            if len(self._tags) >= CACHE_ENTRIES:
+            if len(self._tags) >= TAG_LOOKUPS:
                 self._tags.clear()
             self._tags[key] = tag
         return tag
@@ -113,9 +119,12 @@ class Publisher:
         rendered = render()
         with self._lock:
             self.misses += 1
-            self._cache[full_key] = rendered
-            while len(self._cache) > CACHE_ENTRIES:
-                self._cache.popitem(last=False)
+            if full_key not in self._cache:
+                self._cache[full_key] = rendered
+                self._cached_bytes += rendered.size if rendered else 0
+            while self._cached_bytes > CACHE_BYTES and len(self._cache) > 1:
+                _, evicted = self._cache.popitem(last=False)  # least recently used; stale versions go first
+                self._cached_bytes -= evicted.size if evicted else 0
         return rendered
 
     def _version(self, scope: str) -> int:
