@@ -268,17 +268,30 @@ def pick_tags(rng: random.Random, story: Story, lex: tuple[str, ...], corpus_pai
     return list(unique.values())
 
 
+STOP_WORDS = frozenset(fold(w) for w in (
+    "في", "من", "على", "إلى", "عن", "مع", "هذا", "هذه", "ذلك", "تلك", "التي", "الذي", "الذين", "بعد", "قبل",
+    "منذ", "حتى", "أن", "إن", "كان", "كانت", "ما", "لا", "لم", "لن", "هي", "هو", "هم", "مدى", "بين", "عند",
+    "كل", "بعض", "غير", "أو", "ثم", "قد", "كما", "حيث", "خلال", "أمام", "عبر", "نحو", "لدى", "أي", "أنه", "أنها",
+))
+
+
 def article_run(rng: random.Random, story: Story) -> str | None:
-    """Two or three consecutive plain words of the article, as written."""
+    """Two or three consecutive words of the article, as written, that look
+    like a tag: a noun phrase ending in a word with the article ("وزارة
+    الصحة", "الأمن الجماعي"), no stop words, no leading conjunction."""
     words = rng.choice(story.paragraphs).split()
     size = rng.choice((2, 3))
     if len(words) <= size:
         return None
     start = rng.randrange(len(words) - size)
     run = words[start:start + size]
-    if all(re.fullmatch(r"[\u0621-\u064a\u064b-\u065f]+", w) and fold(w).isalpha() for w in run):
-        return " ".join(run)
-    return None
+    if not all(re.fullmatch(r"[\u0621-\u064a\u064b-\u065f]+", w) and fold(w).isalpha() for w in run):
+        return None
+    folded = [fold(w) for w in run]
+    if any(w in STOP_WORDS or len(w) < 3 for w in folded) or folded[0].startswith("و") or \
+            not folded[-1].startswith("ال"):
+        return None
+    return " ".join(run)
 
 
 def settle_tag_lines(plans: list[Plan], lex: tuple[str, ...]) -> None:
