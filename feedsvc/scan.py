@@ -90,6 +90,7 @@ class Scanner:
         self._generation = -1
         self._index: dict[str, FileStamp] = {}
         self._stats: TagStats | None = None
+        self._pairs: frozenset[str] = frozenset()  # learned from self._stats by the last scan
         self._lines: dict[str, tuple[str, ...]] = {}
 
     def scan(self) -> ScanReport:
@@ -159,14 +160,14 @@ class Scanner:
         """Update the tag statistics, finish the drafts, and re-cut the tags
         of stored articles whose cut the new statistics change."""
         stats = self._load_stats()
-        before = stats.learned()
+        before = self._pairs
         for article_id in [*removed_ids, *(d.id for d, _ in drafts)]:
             if article_id is not None and article_id in self._lines:
                 stats.remove(self._lines.pop(article_id))
         for draft, _ in drafts:
             stats.add(draft.tag_lines)
             self._lines[draft.id] = draft.tag_lines
-        pairs = stats.learned()
+        pairs = self._pairs = stats.learned()
         moment = utc_now()
         items: list[tuple[Article, FileStamp | None]] = [
             (finish(d, self.rules.lexicon, pairs, moment), s) for d, s in drafts]
@@ -186,4 +187,5 @@ class Scanner:
             self._stats = TagStats()
             for lines in self._lines.values():
                 self._stats.add(lines)
+            self._pairs = self._stats.learned()
         return self._stats
