@@ -1,4 +1,4 @@
-"""The `feedsvc` command: check, scan, serve."""
+"""The `feedsvc` command: check, scan, serve, export."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from feedsvc.errors import FeedsvcError
 from feedsvc.model import Article, Rejected
@@ -46,6 +47,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (default 2)")
     serve.add_argument("--dev", action="store_true", help="Flask's development server instead of gunicorn")
     serve.set_defaults(run=_serve)
+    export = commands.add_parser("export", help="write every feed and page as static files")
+    export.add_argument("directory", type=Path, metavar="DIR")
+    export.set_defaults(run=_export)
     return parser
 
 
@@ -92,6 +96,39 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
                "--access-logfile", "-", "--graceful-timeout", "10", "feedsvc.web:create_app()"]
     os.execv(sys.executable, command)
     return 0  # not reached
+
+
+def _export(args: argparse.Namespace, settings: Settings) -> int:
+    """Every feed (every page, every format), page and the OPML, as files
+    that any static web server can serve under the base URL: the same bytes
+    the server sends. An HTML page at /x is written as x/index.html, a feed
+    at /x/feed.atom as x/feed.atom."""
+    from feedsvc.publish import Publisher
+
+    store = open_store(settings.store_url)
+    try:
+        publisher = Publisher(store, settings)
+        base_path = urlsplit(publisher.urls.base).path
+        written = 0
+        for url, render in publisher.every_url():
+            rendered = render()
+            if rendered is None:
+                continue
+            relative = unquote(urlsplit(url).path)[len(base_path):]
+            target = args.directory / relative
+            if rendered.mimetype.startswith("text/html"):
+                target = target / "index.html"  # static servers answer /x with x/index.html
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(rendered.body)
+            written += 1
+            if sys.stderr.isatty() and written % 500 == 0:
+                print(f"\rexported {written} files", end="", file=sys.stderr)
+        if sys.stderr.isatty():
+            print(file=sys.stderr)
+        print(f"exported {written} files to {args.directory}")
+        return 0
+    finally:
+        store.close()
 
 
 def _sources(paths: list[Path], pattern: str) -> Iterator[SourceFile]:

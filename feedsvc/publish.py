@@ -14,9 +14,10 @@ import hashlib
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 
 from feedsvc.arabic import tag_key
 from feedsvc.model import Entry, FeedPage, Tag
@@ -106,6 +107,23 @@ class Publisher:
     def last_page(self, tag: Tag | None) -> int:
         count = self.store.count(None if tag is None else tag.key)
         return max(1, -(-count // self.settings.page_size))
+
+    def every_url(self) -> Iterator[tuple[str, Callable[[], Rendered | None]]]:
+        """Every URL the service answers with content, and how to get its
+        bytes: each page of each feed in each format, every HTML page, the
+        OPML. What export writes."""
+        urls = self.urls
+        yield urls.home(), self.home
+        yield urls.opml(), self.opml
+        for tag in [None, *(t for t, _ in self.store.tags())]:
+            if tag is not None:
+                yield urls.tag(tag.name), partial(self.tag_page, tag)
+            for number in range(1, self.last_page(tag) + 1):
+                for fmt in FEEDS:
+                    url = urls.feed(None if tag is None else tag.name, fmt, number)
+                    yield url, partial(self.feed, tag, fmt, number)
+        for article_id in [*self.store.newest_ids(None, self.store.count(None)), *self.store.read_also_ids()]:
+            yield urls.article(article_id), partial(self.article_page, article_id)
 
     # --- the cache ----------------------------------------------------------------
     def _cached(self, key: tuple[object, ...], scope: str, render: Callable[[], Rendered | None]

@@ -31,9 +31,14 @@ class Urls:
         return self.tags_prefix() + quote(name, safe="")
 
     def feed(self, tag_name: str | None, fmt: str, page: int = 1) -> str:
-        """A feed of all articles (tag_name None) or of one tag, page 1 without ?page."""
-        url = (self.tag(tag_name) + "/" if tag_name is not None else self.base) + f"feed.{fmt}"
-        return url if page == 1 else f"{url}?page={page}"
+        """A feed of all articles (tag_name None) or of one tag.
+
+        Older pages are `feed-N.<fmt>`, a path of their own: any static web
+        server can serve an export of them, and caches that ignore query
+        strings keep pages apart. The server answers `?page=N` as well.
+        """
+        name = f"feed.{fmt}" if page == 1 else f"feed-{page}.{fmt}"
+        return (self.tag(tag_name) + "/" if tag_name is not None else self.base) + name
 
     def article(self, article_id: str) -> str:
         return self.base + "articles/" + quote(article_id, safe="/")

@@ -193,7 +193,10 @@ def test_paging_walks_a_feed_from_first_to_last(client: FlaskClient) -> None:
             assert path_of(links["last"]) == path_of(links["self"])
     assert pages == 13  # 61 articles, 5 a page
     assert len(seen) == len(set(seen)) == 61
+    assert client.get("/feed-2.atom").data == client.get("/feed.atom?page=2").data
     assert client.get("/feed.atom?page=14").status_code == 404
+    assert client.get("/feed-14.atom").status_code == 404
+    assert client.get("/feed-1.atom").status_code == 404  # page 1 is /feed.atom
     for bad in ("0", "-1", "x", "1.5", "٢"):
         assert client.get(f"/feed.atom?page={bad}").status_code == 400
 

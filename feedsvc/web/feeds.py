@@ -12,11 +12,13 @@ from feedsvc.web.http import respond
 blueprint = Blueprint("feeds", __name__)
 
 
-def page_number() -> int:
-    """?page=N: a positive whole number, else 400."""
-    raw = request.args.get("page", "1")
+def page_number(in_path: str | None = None) -> int:
+    """The page asked for, by feed-N.<fmt> or ?page=N: a positive whole number, else 400."""
+    raw = in_path if in_path is not None else request.args.get("page", "1")
     if not raw.isascii() or not raw.isdigit() or len(raw) > 9 or int(raw) < 1:
         abort(400, description=f"page must be a positive whole number, not {raw!r}")
+    if in_path is not None and int(raw) == 1:
+        abort(404, description="page 1 is feed.<format>, without a number")
     return int(raw)
 
 
@@ -27,10 +29,10 @@ def known_tag(name: str) -> Tag:
     return tag
 
 
-def serve_feed(tag: Tag | None, fmt: str) -> Response:
+def serve_feed(tag: Tag | None, fmt: str, in_path: str | None = None) -> Response:
     if fmt not in FORMATS:
         abort(404, description=f"no feed format {fmt!r}; there are {', '.join(FORMATS)}")
-    number = page_number()
+    number = page_number(in_path)
     found = services().publisher.feed(tag, fmt, number)
     if found is None:
         abort(404, description=f"page {number} is past the last page of this feed")
@@ -42,12 +44,25 @@ def all_articles(fmt: str) -> Response:
     return serve_feed(None, fmt)
 
 
+@blueprint.get("/feed-<page>.<fmt>")
+def all_articles_page(page: str, fmt: str) -> Response:
+    return serve_feed(None, fmt, page)
+
+
 @blueprint.get("/tags/<path:name>/feed.<fmt>")
 def tag_feed(name: str, fmt: str) -> Response:
     tag = known_tag(name)
     if tag.name != name:
         return canonical(services().publisher.urls.feed(tag.name, fmt))
     return serve_feed(tag, fmt)
+
+
+@blueprint.get("/tags/<path:name>/feed-<page>.<fmt>")
+def tag_feed_page(name: str, page: str, fmt: str) -> Response:
+    tag = known_tag(name)
+    if tag.name != name:
+        return canonical(services().publisher.urls.feed(tag.name, fmt, page_number(page)))
+    return serve_feed(tag, fmt, page)
 
 
 def canonical(url: str) -> Response:
