@@ -169,12 +169,10 @@ class Store:
             found = {r.id: r for r in conn.execute(select(articles_table).where(articles_table.c.id.in_(ids)))}
             tag_rows = conn.execute(select(article_tags).where(article_tags.c.article_id.in_(ids))
                                     .order_by(article_tags.c.position)).all()
-            relation_rows = conn.execute(select(relations).where(relations.c.article_id.in_(ids))
-                                         .order_by(relations.c.position)).all()
+            relation_rows = self._relations(conn, ids)
             keys = [r.title_key for r in relation_rows if r.kind == "read_also"]
             bodies = {r.key: r.body for r in conn.execute(select(read_also_table)
                                                           .where(read_also_table.c.key.in_(keys)))}
-        related = self.related([i for i in ids if i in found])
         tags_of: dict[str, list[Any]] = {}
         relations_of: dict[str, list[Any]] = {}
         for t in tag_rows:
@@ -182,27 +180,29 @@ class Store:
         for r in relation_rows:
             relations_of.setdefault(r.article_id, []).append(r)
         return [Entry(rows.article_from_rows(found[i], tags_of.get(i, []), relations_of.get(i, []), bodies),
-                      rows.from_micros(found[i].updated), tuple(related[i]))
+                      rows.from_micros(found[i].updated),
+                      tuple(Related(r.title, r.target or r.embedded, r.kind) for r in relations_of.get(i, [])))
                 for i in ids if i in found]
 
     def related(self, article_ids: list[str]) -> dict[str, list[Related]]:
-        """Each article's related articles, in order, linked where a page exists:
-        an article whose title folds the same (the smallest id if several), else
-        for a read-also article its own page."""
-        with self._begin() as conn:
-            found = conn.execute(
-                select(relations.c.article_id, relations.c.title, relations.c.kind,
-                       select(func.min(articles_table.c.id)).where(articles_table.c.title_key == relations.c.title_key)
-                       .scalar_subquery().label("target"),
-                       read_also_table.c.id.label("embedded"))
-                .outerjoin(read_also_table, (read_also_table.c.key == relations.c.title_key)
-                           & (relations.c.kind == "read_also"))
-                .where(relations.c.article_id.in_(article_ids))
-                .order_by(relations.c.article_id, relations.c.position)).all()
-        result: dict[str, list[Related]] = {i: [] for i in article_ids}
-        for r in found:
-            result[r.article_id].append(Related(r.title, r.target or r.embedded, r.kind))
-        return result
+        """Each article's related articles, in order, linked where a page exists."""
+        return {e.article.id: list(e.related) for e in self.entries(article_ids)}
+
+    @staticmethod
+    def _relations(conn: Connection, article_ids: list[str]) -> list[Any]:
+        """The relations of these articles in order, each with the page it links
+        to: `target`, an article whose title folds the same (the smallest id
+        if several), else `embedded`, a read-also article's own page."""
+        return list(conn.execute(
+            select(relations.c.article_id, relations.c.position, relations.c.kind, relations.c.title,
+                   relations.c.title_key,
+                   select(func.min(articles_table.c.id)).where(articles_table.c.title_key == relations.c.title_key)
+                   .scalar_subquery().label("target"),
+                   read_also_table.c.id.label("embedded"))
+            .outerjoin(read_also_table, (read_also_table.c.key == relations.c.title_key)
+                       & (relations.c.kind == "read_also"))
+            .where(relations.c.article_id.in_(article_ids))
+            .order_by(relations.c.article_id, relations.c.position)).all())
 
     def apply(self, batch: Batch, now: datetime) -> Applied:
         """Write one batch atomically and move the versions of what it changes."""
