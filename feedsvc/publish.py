@@ -34,10 +34,13 @@ TAG_LOOKUPS = 4096
 
 @dataclass(frozen=True, slots=True)
 class Rendered:
+    """Bytes ready to send, with what the HTTP headers need, computed once."""
+
     body: bytes
     gzipped: bytes
     etag: str  # strong
     last_modified: datetime
+    last_modified_header: str  # the same moment as an HTTP date
     mimetype: str
 
     @property
@@ -47,7 +50,14 @@ class Rendered:
     @classmethod
     def of(cls, body: bytes, last_modified: datetime, mimetype: str) -> Rendered:
         digest = hashlib.sha256(body).hexdigest()[:40]
-        return cls(body, gzip.compress(body, compresslevel=6, mtime=0), f'"{digest}"', last_modified, mimetype)
+        header = last_modified.astimezone(UTC).strftime("%a, %d %b %Y %H:%M:%S GMT")
+        return cls(body, gzip.compress(body, compresslevel=6, mtime=0), f'"{digest}"', last_modified, header,
+                   mimetype)
+
+
+def newest(entries: list[Entry]) -> datetime:
+    """What a feed or page shows as last changed: its newest entry's `updated`."""
+    return max((e.updated for e in entries), default=EPOCH)
 
 
 class Publisher:
@@ -166,7 +176,7 @@ class Publisher:
         if number > last:
             return None
         entries = self._entries(tag, number)
-        updated = max((e.updated for e in entries), default=EPOCH)
+        updated = newest(entries)
         feed_page = FeedPage(self.settings.site_title, tag, tuple(entries), number, last, updated,
                              self.settings.websub_hub or None)
         renderer, mimetype = FEEDS[fmt]
@@ -177,8 +187,7 @@ class Publisher:
 
     def _render_home(self) -> Rendered:
         entries = self._entries(None, 1)
-        updated = max((e.updated for e in entries), default=EPOCH)
-        return self._html("home.html", updated, entries=entries, tags=self.store.tags(),
+        return self._html("home.html", newest(entries), entries=entries, tags=self.store.tags(),
                           feed_tag=None, feed_title=self.settings.site_title)
 
     def _render_tag(self, tag: Tag) -> Rendered | None:
@@ -186,8 +195,7 @@ class Publisher:
         if found is None:
             return None
         entries = self._entries(tag, 1)
-        updated = max((e.updated for e in entries), default=EPOCH)
-        return self._html("tag.html", updated, tag=found[0], count=found[1], entries=entries,
+        return self._html("tag.html", newest(entries), tag=found[0], count=found[1], entries=entries,
                           feed_tag=found[0].name, feed_title=found[0].name)
 
     def _render_article(self, article_id: str) -> Rendered | None:

@@ -15,7 +15,7 @@ def respond(rendered: Rendered, request: Request, max_age: int) -> Response:
     If-Modified-Since, as RFC 9110 says."""
     headers = {
         "ETag": rendered.etag,
-        "Last-Modified": _http_date(rendered),
+        "Last-Modified": rendered.last_modified_header,
         "Cache-Control": f"public, max-age={max_age}",
         "Vary": "Accept-Encoding",
     }
@@ -34,6 +34,3 @@ def respond(rendered: Rendered, request: Request, max_age: int) -> Response:
     response.headers["Content-Type"] = rendered.mimetype
     return response
 
-
-def _http_date(rendered: Rendered) -> str:
-    return rendered.last_modified.astimezone(UTC).strftime("%a, %d %b %Y %H:%M:%S GMT")
