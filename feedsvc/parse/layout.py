@@ -56,7 +56,6 @@ _MAX_SOURCE_WORDS = 8
 class Marker:
     kind: str
     rest: str  # the display text after an inline marker ("" for headings)
-    colon: bool
 
 
 def marker(line: str) -> Marker | None:
@@ -82,14 +81,14 @@ def _marker_in(matched: str, line: str, index: list[int] | None) -> Marker | Non
     if kind.endswith("_sep"):
         kind = kind[:-4]
     if kind in _HEADINGS:
-        return Marker(kind, "", ":" in m.group(kind))
+        return Marker(kind, "")
     sep = m.group(f"{kind}_sep")
     end = m.end(f"{kind}_sep")
     rest = line[end if index is None else index[end]:].strip()
-    colon = bool(sep.strip(" " + IGNORABLE))
-    if not colon and rest and not _bare_marker_plausible(kind, rest):
+    has_colon = bool(sep.strip(" " + IGNORABLE))
+    if not has_colon and rest and not _bare_marker_plausible(kind, rest):
         return None
-    return Marker(kind, rest, colon)
+    return Marker(kind, rest)
 
 
 def _bare_marker_plausible(kind: str, rest: str) -> bool:
@@ -186,7 +185,7 @@ class _Sections:
             elif m is None or (m.kind == DATE and (self.state != "body" or self.layout.date_text is not None)):
                 self.text(line if self.awaiting == TAGS else _untab(line))
             else:
-                self.open(Marker(m.kind, _untab(m.rest), m.colon))
+                self.open(Marker(m.kind, _untab(m.rest)))
         self.close_read_also()
         if not self.layout.body:
             self.layout.warnings.append("no body paragraphs")

@@ -78,8 +78,7 @@ def _plain(text: str, status: int) -> Response:
 
 
 def _http_error(error: HTTPException) -> Response:
-    response = _plain(f"{error.code} {error.name}: {error.description}", error.code or 500)
-    return response
+    return _plain(f"{error.code} {error.name}: {error.description}", error.code or 500)
 
 
 def _store_error(error: StoreError) -> Response:
