@@ -105,13 +105,12 @@ class Store:
 
     def newest_ids(self, tag_key: str | None, limit: int, offset: int = 0) -> list[str]:
         """Article ids newest first (by publication, then id), of one tag or all."""
-        order = (articles_table.c.published.desc(), articles_table.c.id.desc())
         if tag_key is None:
-            query = select(articles_table.c.id).order_by(*order)
+            query = select(articles_table.c.id).order_by(articles_table.c.published.desc(),
+                                                         articles_table.c.id.desc())
         else:
-            query = (select(articles_table.c.id)
-                     .join(article_tags, article_tags.c.article_id == articles_table.c.id)
-                     .where(article_tags.c.tag_key == tag_key).order_by(*order))
+            query = (select(article_tags.c.article_id).where(article_tags.c.tag_key == tag_key)
+                     .order_by(article_tags.c.published.desc(), article_tags.c.article_id.desc()))
         with self._begin() as conn:
             return list(conn.execute(query.limit(limit).offset(offset)).scalars())
 

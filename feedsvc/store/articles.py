@@ -83,7 +83,8 @@ def insert_articles(conn: Connection, items: list[tuple[Article, Serialized, dat
     _bulk_insert(conn, articles, [
         (a.id, a.path, a.title, title_key(a.title), to_micros(a.published), to_micros(updated), a.source,
          s.body, s.tag_lines, s.digest) for a, s, updated in items])
-    _bulk_insert(conn, article_tags, [(a.id, n, t.key, t.name) for a, _, _ in items for n, t in enumerate(a.tags)])
+    _bulk_insert(conn, article_tags, [(a.id, n, t.key, t.name, to_micros(a.published))
+                                      for a, _, _ in items for n, t in enumerate(a.tags)])
     relation_rows = []
     embedded: dict[str, ReadAlso] = {}
     for a, _, _ in items:

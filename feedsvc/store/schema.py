@@ -22,7 +22,7 @@ from sqlalchemy import (
 from feedsvc.errors import StoreError
 from feedsvc.store.lock import file_lock, lock_key
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 metadata = MetaData()
 
 articles = Table(
@@ -47,8 +47,11 @@ article_tags = Table(
     Column("position", Integer, primary_key=True),
     Column("tag_key", Text, nullable=False),
     Column("name", Text, nullable=False),  # the spelling this article uses
+    Column("published", BigInteger, nullable=False),  # the article's, copied
     # covers the per-spelling counts of a tag (refresh_tags) without reading rows
     Index("article_tags_spelling", "tag_key", "name"),
+    # a tag's newest articles are a range of this index, not a sort of all its rows
+    Index("article_tags_newest", "tag_key", "published", "article_id"),
 )
 tags = Table(
     "tags", metadata,
@@ -92,8 +95,18 @@ meta = Table(
 )
 
 
+# What turns a store of the version before each into that version.
+UPGRADES: dict[int, list[str]] = {
+    2: ["ALTER TABLE article_tags ADD COLUMN published BIGINT NOT NULL DEFAULT 0",
+        "UPDATE article_tags SET published ="
+        " (SELECT published FROM articles WHERE articles.id = article_tags.article_id)",
+        "CREATE INDEX article_tags_newest ON article_tags (tag_key, published, article_id)"],
+}
+
+
 def create_or_upgrade(engine: Engine) -> None:
-    """Create missing tables; refuse a store written by a newer feedsvc.
+    """Create missing tables, upgrade an older store in place; refuse a store
+    written by a newer feedsvc.
 
     Processes starting together (gunicorn workers, replicas) take turns.
     """
@@ -114,3 +127,8 @@ def _create_or_upgrade(engine: Engine) -> None:
             conn.execute(meta.insert().values(key="schema_version", value=SCHEMA_VERSION))
         elif int(found) > SCHEMA_VERSION:
             raise StoreError(f"the store has schema version {found}; this feedsvc knows up to {SCHEMA_VERSION}")
+        elif int(found) < SCHEMA_VERSION:
+            for version in range(int(found) + 1, SCHEMA_VERSION + 1):
+                for statement in UPGRADES[version]:
+                    conn.execute(text(statement))
+            conn.execute(meta.update().where(meta.c.key == "schema_version").values(value=SCHEMA_VERSION))
