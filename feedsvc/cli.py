@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from feedsvc import logs
 from feedsvc.errors import FeedsvcError
 from feedsvc.model import Article, Rejected
 from feedsvc.parse import ParseRules, SourceFile, parse_files, walk
@@ -24,6 +25,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         settings = load_settings(args.config)
+        logs.configure(settings.log_format)
         result: int = args.run(args, settings)
         return result
     except FeedsvcError as exc:
@@ -73,7 +75,9 @@ def _scan(args: argparse.Namespace, settings: Settings) -> int:
             if not held:
                 print("skipped: another process is scanning this store")
                 return 0
-            report = scanner.scan()
+            progress = logs.Progress()
+            report = scanner.scan(progress)
+            progress.close()
         for path, reason in store.rejected_files():
             print(f"REJECTED {path}: {reason}")
         print(report.line())
@@ -110,10 +114,8 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
         publisher = Publisher(store, settings)
         base_path = urlsplit(publisher.urls.base).path
         written = 0
-        for url, render in publisher.every_url():
-            rendered = render()
-            if rendered is None:
-                continue
+        progress = logs.Progress()
+        for url, rendered in publisher.everything():
             relative = unquote(urlsplit(url).path)[len(base_path):]
             target = args.directory / relative
             if rendered.mimetype.startswith("text/html"):
@@ -121,10 +123,8 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(rendered.body)
             written += 1
-            if sys.stderr.isatty() and written % 500 == 0:
-                print(f"\rexported {written} files", end="", file=sys.stderr)
-        if sys.stderr.isatty():
-            print(file=sys.stderr)
+            progress("exported", written)
+        progress.close()
         print(f"exported {written} files to {args.directory}")
         return 0
     finally:

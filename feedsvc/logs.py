@@ -1,4 +1,5 @@
-"""One line per event on stderr, plain or JSON (FEEDSVC_LOG_FORMAT).
+"""One line per event on stderr, plain or JSON (FEEDSVC_LOG_FORMAT), and a
+progress counter for long runs on a terminal.
 
 Contains no business logic.
 """
@@ -8,7 +9,9 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import time
 from datetime import UTC, datetime
+from typing import TextIO
 
 
 class _JsonFormatter(logging.Formatter):
@@ -41,3 +44,30 @@ def configure(log_format: str, level: int = logging.INFO) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     root.propagate = False
+
+
+class Progress:
+    """Counts through a long run on one rewritten terminal line, at most a few
+    times a second; prints nothing when the stream is not a terminal, so that
+    logs and pipes stay one line per event."""
+
+    def __init__(self, stream: TextIO = sys.stderr, interval: float = 0.25) -> None:
+        self.stream = stream
+        self.shown = stream.isatty()
+        self.interval = interval
+        self._last = 0.0
+
+    def __call__(self, stage: str, done: int, total: int | None = None) -> None:
+        now = time.monotonic()
+        if not self.shown or (now - self._last < self.interval and done != total):
+            return
+        self._last = now
+        counted = f"{done:,}/{total:,}" if total is not None else f"{done:,}"
+        self.stream.write(f"\r\x1b[K{stage} {counted}")
+        self.stream.flush()
+
+    def close(self) -> None:
+        """Clear the line, so that what is printed next starts clean."""
+        if self.shown and self._last:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()

@@ -4,24 +4,27 @@ The Publisher builds each response's context from the store, renders it,
 and keeps the bytes (and their gzip form, compressed once) in a bounded
 cache keyed by what the response shows and the store version of it. A poll
 of an unchanged feed renders nothing: it costs one version lookup, and
-versions are looked up at most once a second per process.
+versions are looked up at most once a second per process. `everything`
+renders every URL once, uncached, for an export.
 """
 
 from __future__ import annotations
 
 import gzip
 import hashlib
+import os
+import tempfile
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import partial
+from typing import NamedTuple
 
 from feedsvc.arabic import tag_key
 from feedsvc.model import Entry, FeedPage, Tag
-from feedsvc.render import FEEDS, HTML, OPML, page
+from feedsvc.render import FEEDS, HTML, OPML, feed, page
 from feedsvc.settings import Settings
 from feedsvc.store import Store
 from feedsvc.urls import Urls
@@ -30,6 +33,15 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 VERSION_TTL = 1.0  # seconds a version lookup is trusted; far below any scan interval
 CACHE_BYTES = 256 * 1024 * 1024  # per process: bodies and their gzip forms
 TAG_LOOKUPS = 4096
+EXPORT_CHUNK = 500  # article pages whose entries are read in one go
+
+
+class Output(NamedTuple):
+    """What a renderer made: the bytes, and what the response says of them."""
+
+    body: bytes
+    last_modified: datetime
+    mimetype: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +60,8 @@ class Rendered:
         return len(self.body) + len(self.gzipped)
 
     @classmethod
-    def of(cls, body: bytes, last_modified: datetime, mimetype: str) -> Rendered:
+    def of(cls, output: Output) -> Rendered:
+        body, last_modified, mimetype = output
         digest = hashlib.sha256(body).hexdigest()[:40]
         header = last_modified.astimezone(UTC).strftime("%a, %d %b %Y %H:%M:%S GMT")
         return cls(body, gzip.compress(body, compresslevel=6, mtime=0), f'"{digest}"', last_modified, header,
@@ -118,25 +131,56 @@ class Publisher:
         count = self.store.count(None if tag is None else tag.key)
         return max(1, -(-count // self.settings.page_size))
 
-    def every_url(self) -> Iterator[tuple[str, Callable[[], Rendered | None]]]:
-        """Every URL the service answers with content, and how to get its
-        bytes: each page of each feed in each format, every HTML page, the
-        OPML. What export writes."""
-        urls = self.urls
-        yield urls.home(), self.home
-        yield urls.opml(), self.opml
-        for tag in [None, *(t for t, _ in self.store.tags())]:
-            if tag is not None:
-                yield urls.tag(tag.name), partial(self.tag_page, tag)
-            for number in range(1, self.last_page(tag) + 1):
-                for fmt in FEEDS:
-                    url = urls.feed(None if tag is None else tag.name, fmt, number)
-                    yield url, partial(self.feed, tag, fmt, number)
-        for article_id in [*self.store.newest_ids(None, self.store.count(None)), *self.store.read_also_ids()]:
-            yield urls.article(article_id), partial(self.article_page, article_id)
+    def everything(self) -> Iterator[tuple[str, Output]]:
+        """Every URL the service answers with content and its bytes, rendered
+        now without the cache: every HTML page, the OPML, and each page of
+        each feed in each format. What export writes.
+
+        Each article is read once and its entry rendered once per format,
+        into a scratch file; a feed page is then its head around its
+        entries' bytes read back from there (an article shows in a feed per
+        tag: this renders it once, not once per feed, in bounded memory)."""
+        urls, site_title, hub = self.urls, self.settings.site_title, self.settings.websub_hub or None
+        yield urls.home(), self._render_home()
+        yield urls.opml(), self._render_opml()
+        with tempfile.TemporaryFile() as scratch:
+            placed: dict[tuple[str, str], tuple[int, int]] = {}  # (format, id) -> (length, offset)
+            updated: dict[str, datetime] = {}
+            ids = self.store.newest_ids(None, self.store.count(None))
+            for start in range(0, len(ids), EXPORT_CHUNK):
+                for entry in self.store.entries(ids[start:start + EXPORT_CHUNK]):
+                    yield urls.article(entry.article.id), self._article(entry)
+                    updated[entry.article.id] = entry.updated
+                    for fmt, found in FEEDS.items():
+                        body = found.entry.__wrapped__(entry, site_title, urls)  # type: ignore[attr-defined]
+                        placed[fmt, entry.article.id] = (len(body), scratch.tell())
+                        scratch.write(body)
+            for page_id in self.store.read_also_ids():
+                yield from self._present(urls.article(page_id), self._render_article(page_id))
+            scratch.flush()
+            descriptor, size = scratch.fileno(), self.settings.page_size
+            for tag in [None, *(t for t, _ in self.store.tags())]:
+                if tag is not None:
+                    yield from self._present(urls.tag(tag.name), self._render_tag(tag))
+                key = None if tag is None else tag.key
+                ids = [i for i in self.store.newest_ids(key, self.store.count(key)) if i in updated]
+                last = max(1, -(-len(ids) // size))
+                for number in range(1, last + 1):
+                    shown = ids[(number - 1) * size:number * size]
+                    newest_shown = max((updated[i] for i in shown), default=EPOCH)
+                    feed_page = FeedPage(site_title, tag, (), number, last, newest_shown, hub)
+                    for fmt, found in FEEDS.items():
+                        entries = [os.pread(descriptor, *placed[fmt, i]) for i in shown]
+                        url = urls.feed(None if tag is None else tag.name, fmt, number)
+                        yield url, Output(found.around(feed_page, urls, entries), feed_page.updated, found.mimetype)
+
+    @staticmethod
+    def _present(url: str, output: Output | None) -> Iterator[tuple[str, Output]]:
+        if output is not None:
+            yield url, output
 
     # --- the cache ----------------------------------------------------------------
-    def _cached(self, key: tuple[object, ...], scope: str, render: Callable[[], Rendered | None]
+    def _cached(self, key: tuple[object, ...], scope: str, render: Callable[[], Output | None]
                 ) -> Rendered | None:
         full_key = (*key, self._version(scope))
         with self._lock:
@@ -144,7 +188,8 @@ class Publisher:
                 self.hits += 1
                 self._cache.move_to_end(full_key)
                 return self._cache[full_key]
-        rendered = render()
+        output = render()
+        rendered = Rendered.of(output) if output is not None else None
         with self._lock:
             self.misses += 1
             if full_key not in self._cache:
@@ -170,27 +215,25 @@ class Publisher:
         ids = self.store.newest_ids(None if tag is None else tag.key, size, (number - 1) * size)
         return self.store.entries(ids)
 
-    def render_feed(self, tag: Tag | None, fmt: str, number: int) -> Rendered | None:
+    def render_feed(self, tag: Tag | None, fmt: str, number: int) -> Output | None:
         """One feed page rendered now, bypassing the cache; None past the last page."""
         last = self.last_page(tag)
         if number > last:
             return None
         entries = self._entries(tag, number)
-        updated = newest(entries)
-        feed_page = FeedPage(self.settings.site_title, tag, tuple(entries), number, last, updated,
+        feed_page = FeedPage(self.settings.site_title, tag, tuple(entries), number, last, newest(entries),
                              self.settings.websub_hub or None)
-        renderer, mimetype = FEEDS[fmt]
-        return Rendered.of(renderer(feed_page, self.urls), updated, mimetype)
+        return Output(feed(fmt, feed_page, self.urls), feed_page.updated, FEEDS[fmt].mimetype)
 
-    def _html(self, template: str, updated: datetime, **context: object) -> Rendered:
-        return Rendered.of(page(template, self.urls, self.settings.site_title, **context), updated, HTML)
+    def _html(self, template: str, updated: datetime, **context: object) -> Output:
+        return Output(page(template, self.urls, self.settings.site_title, **context), updated, HTML)
 
-    def _render_home(self) -> Rendered:
+    def _render_home(self) -> Output:
         entries = self._entries(None, 1)
         return self._html("home.html", newest(entries), entries=entries, tags=self.store.tags(),
                           feed_tag=None, feed_title=self.settings.site_title)
 
-    def _render_tag(self, tag: Tag) -> Rendered | None:
+    def _render_tag(self, tag: Tag) -> Output | None:
         found = self.store.tag(tag.key)
         if found is None:
             return None
@@ -198,21 +241,23 @@ class Publisher:
         return self._html("tag.html", newest(entries), tag=found[0], count=found[1], entries=entries,
                           feed_tag=found[0].name, feed_title=found[0].name)
 
-    def _render_article(self, article_id: str) -> Rendered | None:
+    def _render_article(self, article_id: str) -> Output | None:
         found = self.store.entries([article_id])
         if found:
-            entry = found[0]
-            return self._html("article.html", entry.updated, article=entry.article, published=entry.article.published,
-                              related=entry.related, feed_tag=None, feed_title=self.settings.site_title)
+            return self._article(found[0])
         embedded = self.store.read_also_page(article_id)
         if embedded is None:
             return None
         return self._html("article.html", EPOCH, article=_ReadAlsoView(embedded.title, embedded.body),
                           published=None, related=(), feed_tag=None, feed_title=self.settings.site_title)
 
-    def _render_opml(self) -> Rendered:
+    def _article(self, entry: Entry) -> Output:
+        return self._html("article.html", entry.updated, article=entry.article, published=entry.article.published,
+                          related=entry.related, feed_tag=None, feed_title=self.settings.site_title)
+
+    def _render_opml(self) -> Output:
         body = page("opml.xml", self.urls, self.settings.site_title, tags=self.store.tags())
-        return Rendered.of(body, EPOCH, OPML)
+        return Output(body, EPOCH, OPML)
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from itertools import pairwise
 from pathlib import Path
@@ -26,6 +26,13 @@ from feedsvc.store import Batch, Store
 
 BATCH_SIZE = 1000
 log = logging.getLogger("feedsvc.scan")
+
+OnProgress = Callable[[str, int, int], None]
+"""Told (stage, done, total) as a scan goes; `feedsvc scan` shows it on a terminal."""
+
+
+def _quiet(stage: str, done: int, total: int) -> None:
+    pass
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,14 +100,14 @@ class Scanner:
         self._pairs: frozenset[str] = frozenset()  # learned from self._stats by the last scan
         self._lines: dict[str, tuple[str, ...]] = {}
 
-    def scan(self) -> ScanReport:
+    def scan(self, progress: OnProgress = _quiet) -> ScanReport:
         started = utc_now()
         if not self.root.is_dir():
             raise SourceError(str(self.root), "the source directory is missing; nothing was changed")
         self._sync()
         unlisted: list[str] = []
         work = decide(walk(self.root, self.pattern, unlisted), self._index, unlisted)
-        batch, drafts = self._examine_all(work)
+        batch, drafts = self._examine_all(work, progress)
         changed = removed = 0
         items: list[tuple[Article, FileStamp | None]] = []
         if drafts or work.removed:
@@ -114,6 +121,7 @@ class Scanner:
                 changed += applied.changed
                 removed += applied.removed
                 self._remember(part)
+                progress("writing", min(start + BATCH_SIZE, len(items)), len(items))
             # tells a scanner in another process that what it holds is stale
             self._generation = (self.store.get_meta("scan_generation") or 0) + 1
             self.store.set_meta("scan_generation", self._generation)
@@ -123,10 +131,11 @@ class Scanner:
         self.store.save_report(report)
         return report
 
-    def _examine_all(self, work: Work) -> tuple[Batch, list[tuple[Draft, FileStamp]]]:
+    def _examine_all(self, work: Work, progress: OnProgress) -> tuple[Batch, list[tuple[Draft, FileStamp]]]:
         batch = Batch(removed=work.removed)
         drafts: list[tuple[Draft, FileStamp]] = []
-        for source in work.to_read:
+        for done, source in enumerate(work.to_read, 1):
+            progress("reading", done, len(work.to_read))
             before = self._index.get(source.path)
             digest, found = examine(source, before.digest if before else None, self.rules.max_file_size)
             stamp = FileStamp(source.path, source.size, source.mtime_ns, digest)

@@ -32,6 +32,29 @@ def run_feedsvc(*args: str, env: dict[str, str] | None = None, cwd: Path = ROOT,
     )
 
 
+def run_on_terminal(*args: str, env: dict[str, str]) -> tuple[int, str, str]:
+    """`feedsvc` with its stderr on a pseudo-terminal, as a person at a shell
+    sees it: (exit status, stdout, what the terminal showed)."""
+    import pty
+
+    leader, follower = pty.openpty()
+    process = subprocess.Popen([sys.executable, "-m", "feedsvc", *args], cwd=ROOT, env={**os.environ, **env},
+                               stdout=subprocess.PIPE, stderr=follower, text=True)
+    os.close(follower)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the terminal closed: the process has gone
+            break
+        if not chunk:
+            break
+        shown += chunk
+    stdout = process.communicate(timeout=120)[0]
+    os.close(leader)
+    return process.returncode, stdout, shown.decode()
+
+
 def check_json(*paths: Path, env: dict[str, str] | None = None) -> list[dict[str, Any]]:
     result = run_feedsvc("check", "--json", *map(str, paths), env=env)
     assert result.returncode in (0, 1), result.stderr

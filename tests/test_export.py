@@ -14,7 +14,7 @@ from lxml import etree
 
 from bench.corpus import generate
 from feedsvc.web import create_app
-from tests.conftest import ROOT, fetch, free_port, run_feedsvc
+from tests.conftest import ROOT, fetch, free_port, run_on_terminal
 from tests.test_web_feeds import ATOM, make_settings, scan
 
 
@@ -27,10 +27,11 @@ def test_an_export_served_statically_matches_the_service(tmp_path: Path) -> None
     settings = dataclasses.replace(make_settings(source, tmp_path / "data"), base_url=base + "/")
     scan(settings)
     out = tmp_path / "site"
-    result = run_feedsvc("export", str(out), env={
+    status, _, shown = run_on_terminal("export", str(out), env={
         "FEEDSVC_SOURCE_DIR": str(source), "FEEDSVC_DATA_DIR": str(tmp_path / "data"),
         "FEEDSVC_BASE_URL": base + "/", "FEEDSVC_PAGE_SIZE": "5"})
-    assert result.returncode == 0, result.stderr
+    assert status == 0, shown
+    assert "\r\x1b[Kexported " in shown  # the terminal saw it count
     feeds = sorted(p for p in out.rglob("*") if p.suffix in (".atom", ".rss", ".json"))
     assert len(feeds) > 40 and (out / "feed-7.atom").exists()
     service = create_app(settings, scan=False).test_client()

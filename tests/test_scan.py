@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from bench.corpus import generate
 from feedsvc.model import ScanReport
@@ -18,7 +19,7 @@ from feedsvc.parse import ParseRules
 from feedsvc.scan import Scanner
 from feedsvc.settings import Settings
 from feedsvc.store import Store, open_store
-from tests.conftest import ROOT, run_feedsvc
+from tests.conftest import ROOT, run_feedsvc, run_on_terminal
 
 ARTICLE = "{title}\nتاريخ النشر: 2023-10-13\n{body}\nكلمات دلالية: {tags}\n"
 
@@ -201,6 +202,20 @@ def test_feedsvc_scan_prints_its_report_and_exits_1_on_rejects(store_url: str, s
     assert " rejected=1 " in result.stdout.splitlines()[-1]
 
 
+def test_a_long_scan_shows_progress_on_a_terminal_only(tmp_path: Path) -> None:
+    source = tmp_path / "big"
+    generate(source, 1500, seed=3, with_expected=False)
+    env = env_for(f"sqlite:///{tmp_path / 'store.db'}", source)
+    status, stdout, shown = run_on_terminal("scan", env=env)
+    assert status == 0
+    assert "\rreading 1,500/1,500" in shown.replace("\x1b[K", "")
+    assert "\rwriting 1,500/1,500" in shown.replace("\x1b[K", "")
+    assert stdout.splitlines()[-1].startswith("seen=1500 read=1500 ")
+    (source / "new.txt").write_text(ARTICLE.format(title="جديد", body="فقرة.", tags="الرياض"), encoding="utf-8")
+    piped = run_feedsvc("scan", env=env)
+    assert piped.returncode == 0 and "\r" not in piped.stderr, piped.stderr
+
+
 def test_a_scan_while_another_holds_the_lock_skips(store_url: str, store: Store, source: Path) -> None:
     with store.scanner_lock() as held:
         assert held
@@ -242,5 +257,27 @@ def test_a_scan_killed_midway_is_completed_by_the_next(store_url: str, tmp_path:
         assert set(store.file_index()) == {str(p.relative_to(source)) for p in source.rglob("*.txt")}
         assert {e.article.id for e in store.entries(sorted(ids_in(source)))} == ids_in(source)
         assert isinstance(store.last_report(), ScanReport)
+    finally:
+        store.close()
+
+
+def test_a_store_of_schema_version_1_is_upgraded_in_place(store_url: str, source: Path) -> None:
+    store = open_store(store_url)
+    scanner(store, source).scan()
+    tag = max(store.tags(), key=lambda found: found[1])[0]
+    newest = store.newest_ids(tag.key, 5)
+    store.close()
+    engine = create_engine(store_url)
+    with engine.begin() as conn:  # what version 1 had: no published in article_tags
+        conn.execute(text("DROP INDEX article_tags_newest"))
+        conn.execute(text("ALTER TABLE article_tags DROP COLUMN published"))
+        conn.execute(text("UPDATE meta SET value = '1' WHERE key = 'schema_version'"))
+    engine.dispose()
+    store = open_store(store_url)
+    try:
+        assert store.newest_ids(tag.key, 5) == newest
+        assert store.get_meta("schema_version") == 2
+        report = scanner(store, source).scan()
+        assert (report.seen, report.read, report.changed) == (40, 0, 0)
     finally:
         store.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from html import escape
 
 from feedsvc.model import Entry
@@ -10,6 +11,7 @@ from feedsvc.urls import Urls
 READ_ALSO_HEADING = "اقرأ أيضاً"
 
 
+@lru_cache(maxsize=1024)  # one feed page's entries, shared by its three formats
 def entry_html(entry: Entry, urls: Urls) -> str:
     """Paragraphs as separate <p>, then an <aside> of the related articles
     (linked where they have a page), all inside one right-to-left block."""

@@ -10,13 +10,22 @@ Elsewhere: entries are appended (feedgen prepends by default), `updated`
 and `lastBuildDate` are always set from the data (feedgen's default is the
 time of rendering), content is "html" (feedgen's "xhtml" wraps the given
 <div> in a second one), and feedgen's generator element is left out.
+
+Each entry is built and serialised by feedgen once per format and kept
+(a bounded cache keyed by the entry itself, so a changed article is a new
+key): a feed is its head, rendered by feedgen with no entries, with the
+entries' bytes placed before its closing tag. An article shown in ten
+feeds is rendered once, and a change re-renders only the entries it changed.
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
+from feedgen.entry import FeedEntry
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
+from feedgen.ext.dc import DcEntryExtension
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
@@ -25,7 +34,11 @@ from feedsvc.render.content import author, entry_html, summary
 from feedsvc.urls import Urls
 
 ATOM = "http://www.w3.org/2005/Atom"
+# what feedgen declares on the RSS root (atom and content its own, dc ours)
+RSS_NAMESPACES = {"atom": ATOM, "content": "http://purl.org/rss/1.0/modules/content/",
+                  "dc": "http://purl.org/dc/elements/1.1/"}
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+ENTRY_CACHE = 2048  # serialised entries kept per format: some forty feed pages
 
 
 class _Links(BaseExtension):  # type: ignore[misc]
@@ -75,7 +88,7 @@ def _feed(page: FeedPage, urls: Urls, fmt: str) -> FeedGenerator:
     tag_name = page.tag.name if page.tag else None
     alternate = urls.tag(tag_name) if tag_name is not None else urls.home()
     fg = FeedGenerator()
-    fg.register_extension("feedsvc", _Links, _EntryLinks, atom=True, rss=True)
+    fg.register_extension("feedsvc", _Links, atom=True, rss=True)
     fg.load_extension("dc", atom=False, rss=True)
     fg.id(urls.feed_id(page.scope))
     fg.title(page.title)
@@ -106,22 +119,22 @@ def _feed(page: FeedPage, urls: Urls, fmt: str) -> FeedGenerator:
         if page.hub:
             extra.append({"rel": "hub", "href": page.hub})
         fg.feedsvc.links = extra
-    for entry in page.entries:
-        _add_entry(fg, entry, page, urls)
     return fg
 
 
-def _add_entry(fg: FeedGenerator, entry: Entry, page: FeedPage, urls: Urls) -> None:
+def _entry(entry: Entry, site_title: str, urls: Urls) -> FeedEntry:
     article = entry.article
-    fe = fg.add_entry(order="append")
+    fe = FeedEntry()
+    fe.register_extension("feedsvc", _EntryLinks)
+    fe.register_extension("dc", DcEntryExtension, atom=False, rss=True)
     fe.id(urls.entry_id(article.id))
     fe.guid(urls.entry_id(article.id), permalink=False)
     fe.title(article.title)
     fe.link(href=urls.article(article.id))  # RSS <link>; Atom's is rewritten by _EntryLinks
     fe.published(article.published)
     fe.updated(entry.updated)
-    fe.author({"name": author(entry, page.site_title)})
-    fe.dc.dc_creator(author(entry, page.site_title))
+    fe.author({"name": author(entry, site_title)})
+    fe.dc.dc_creator(author(entry, site_title))
     for tag in article.tags:
         fe.category(term=tag.name, label=tag.name, scheme=urls.tags_prefix())
     fe.summary(summary(entry))
@@ -129,11 +142,41 @@ def _add_entry(fg: FeedGenerator, entry: Entry, page: FeedPage, urls: Urls) -> N
     fe.feedsvc.alternate = urls.article(article.id)
     fe.feedsvc.related = [{"rel": "related", "type": "text/html", "href": urls.article(r.id), "title": r.title}
                           for r in entry.related if r.id is not None]
+    return fe
 
 
-def atom(page: FeedPage, urls: Urls) -> bytes:
-    return bytes(_feed(page, urls, "atom").atom_str(pretty=False))
+@lru_cache(maxsize=ENTRY_CACHE)
+def atom_entry(entry: Entry, site_title: str, urls: Urls) -> bytes:
+    return _in_context(_entry(entry, site_title, urls).atom_entry(), {})
 
 
-def rss(page: FeedPage, urls: Urls) -> bytes:
-    return bytes(_feed(page, urls, "rss").rss_str(pretty=False))
+@lru_cache(maxsize=ENTRY_CACHE)
+def rss_item(entry: Entry, site_title: str, urls: Urls) -> bytes:
+    return _in_context(_entry(entry, site_title, urls).rss_entry(), RSS_NAMESPACES)
+
+
+def _in_context(element: Any, namespaces: dict[str, str]) -> bytes:
+    """An element serialised as it is inside a feed whose root declares
+    `namespaces`: it is placed in a wrapper declaring them (lxml then
+    writes their prefixes without declaring them again), and the wrapper's
+    own tags are cut off."""
+    wrapper = etree.Element("w", nsmap=namespaces)
+    wrapper.append(element)
+    text = etree.tostring(wrapper, encoding="UTF-8", xml_declaration=False)
+    return bytes(text[text.index(b">") + 1:-len(b"</w>")])
+
+
+def _spliced(head: bytes, closing: bytes, entries: list[bytes]) -> bytes:
+    """The feed head with the entries placed before its closing tag."""
+    at = head.rindex(closing)
+    return b"".join([head[:at], *entries, head[at:]])
+
+
+def atom_feed(page: FeedPage, urls: Urls, entries: list[bytes]) -> bytes:
+    """The feed around entries made by atom_entry (page.entries is not read)."""
+    return _spliced(bytes(_feed(page, urls, "atom").atom_str(pretty=False)), b"</feed>", entries)
+
+
+def rss_feed(page: FeedPage, urls: Urls, items: list[bytes]) -> bytes:
+    """The feed around items made by rss_item (page.entries is not read)."""
+    return _spliced(bytes(_feed(page, urls, "rss").rss_str(pretty=False)), b"</channel>", items)

@@ -1,16 +1,45 @@
-"""JSON Feed 1.1, with the related articles as the extension `_related`."""
+"""JSON Feed 1.1, with the related articles as the extension `_related`.
+
+Compact: without indentation json uses its C encoder, and a feed is its
+head with the items, each serialised once, placed as the last member.
+"""
 
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from typing import Any
 
-from feedsvc.model import FeedPage
+from feedsvc.model import Entry, FeedPage
 from feedsvc.render.content import author, entry_html, summary
+from feedsvc.render.feeds import ENTRY_CACHE
 from feedsvc.urls import Urls
 
 
-def json_feed(page: FeedPage, urls: Urls) -> bytes:
+def _dumps(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+@lru_cache(maxsize=ENTRY_CACHE)
+def json_item(e: Entry, site_title: str, urls: Urls) -> bytes:
+    return _dumps({
+        "id": urls.entry_id(e.article.id),
+        "url": urls.article(e.article.id),
+        "title": e.article.title,
+        "content_html": entry_html(e, urls),
+        "summary": summary(e),
+        "date_published": e.article.published.isoformat(),
+        "date_modified": e.updated.isoformat(),
+        "authors": [{"name": author(e, site_title)}],
+        "tags": [t.name for t in e.article.tags],
+        "language": "ar",
+        # only related articles that have a page: every url here answers 200
+        "_related": [{"id": r.id, "title": r.title, "url": urls.article(r.id)} for r in e.related if r.id],
+    }).encode()
+
+
+def json_feed(page: FeedPage, urls: Urls, items: list[bytes]) -> bytes:
+    """The feed around items made by json_item (page.entries is not read)."""
     tag_name = page.tag.name if page.tag else None
     feed: dict[str, Any] = {
         "version": "https://jsonfeed.org/version/1.1",
@@ -24,18 +53,5 @@ def json_feed(page: FeedPage, urls: Urls) -> bytes:
         feed["next_url"] = urls.feed(tag_name, "json", page.page + 1)
     if page.hub:
         feed["hubs"] = [{"type": "WebSub", "url": page.hub}]
-    feed["items"] = [{
-        "id": urls.entry_id(e.article.id),
-        "url": urls.article(e.article.id),
-        "title": e.article.title,
-        "content_html": entry_html(e, urls),
-        "summary": summary(e),
-        "date_published": e.article.published.isoformat(),
-        "date_modified": e.updated.isoformat(),
-        "authors": [{"name": author(e, page.site_title)}],
-        "tags": [t.name for t in e.article.tags],
-        "language": "ar",
-        # only related articles that have a page: every url here answers 200
-        "_related": [{"id": r.id, "title": r.title, "url": urls.article(r.id)} for r in e.related if r.id],
-    } for e in page.entries]
-    return json.dumps(feed, ensure_ascii=False, indent=1).encode()
+    head = _dumps(feed).encode()
+    return b"".join([head[:-1], b',"items":[', b",".join(items), b"]}"])
