@@ -27,10 +27,14 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/hadolint Dockerfile
 
+# wrk and nginx (Debian) are the serve benchmark's load and baseline.
 bench: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	@command -v wrk >/dev/null && command -v nginx >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx; }
 	$(BIN)/python bench/parse.py
 	$(BIN)/python bench/scan.py
 	$(BIN)/python bench/serve.py
+	$(BIN)/python bench/export.py
 
 clean:
 	rm -rf $(VENV) .data .pytest_cache .mypy_cache .ruff_cache

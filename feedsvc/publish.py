@@ -4,7 +4,7 @@ The Publisher builds each response's context from the store, renders it,
 and keeps the bytes (and their gzip form, compressed once) in a bounded
 cache keyed by what the response shows and the store version of it. A poll
 of an unchanged feed renders nothing: it costs one version lookup, and
-versions are looked up at most once a second per process. `everything`
+versions are looked up at most ten times a second per process. `everything`
 renders every URL once, uncached, for an export.
 """
 
@@ -23,14 +23,14 @@ from datetime import UTC, datetime
 from typing import NamedTuple
 
 from feedsvc.arabic import tag_key
-from feedsvc.model import Entry, FeedPage, Tag
+from feedsvc.model import Entry, FeedPage, ReadAlso, Tag
 from feedsvc.render import FEEDS, HTML, OPML, feed, page
 from feedsvc.settings import Settings
 from feedsvc.store import Store
 from feedsvc.urls import Urls
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-VERSION_TTL = 1.0  # seconds a version lookup is trusted; far below any scan interval
+VERSION_TTL = 0.1  # seconds a version lookup is trusted: an edit is served within a scan + 0.1 s
 CACHE_BYTES = 256 * 1024 * 1024  # per process: bodies and their gzip forms
 TAG_LOOKUPS = 4096
 EXPORT_CHUNK = 500  # article pages whose entries are read in one go
@@ -155,8 +155,8 @@ class Publisher:
                         body = found.entry.__wrapped__(entry, site_title, urls)  # type: ignore[attr-defined]
                         placed[fmt, entry.article.id] = (len(body), scratch.tell())
                         scratch.write(body)
-            for page_id in self.store.read_also_ids():
-                yield from self._present(urls.article(page_id), self._render_article(page_id))
+            for page_id, embedded in self.store.read_also_pages():
+                yield urls.article(page_id), self._read_also(embedded)
             scratch.flush()
             descriptor, size = scratch.fileno(), self.settings.page_size
             for tag in [None, *(t for t, _ in self.store.tags())]:
@@ -246,8 +246,9 @@ class Publisher:
         if found:
             return self._article(found[0])
         embedded = self.store.read_also_page(article_id)
-        if embedded is None:
-            return None
+        return self._read_also(embedded) if embedded is not None else None
+
+    def _read_also(self, embedded: ReadAlso) -> Output:
         return self._html("article.html", EPOCH, article=_ReadAlsoView(embedded.title, embedded.body),
                           published=None, related=(), feed_tag=None, feed_title=self.settings.site_title)
 

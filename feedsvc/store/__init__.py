@@ -120,10 +120,11 @@ class Store:
                 return conn.execute(select(func.count()).select_from(articles_table)).scalar() or 0
             return conn.execute(select(tags_table.c.count).where(tags_table.c.key == tag_key)).scalar() or 0
 
-    def read_also_ids(self) -> list[str]:
-        """The page ids of every read-also article without a file of its own."""
+    def read_also_pages(self) -> list[tuple[str, ReadAlso]]:
+        """Every read-also article that has no file of its own, with its page id."""
         with self._begin() as conn:
-            return list(conn.execute(select(read_also_table.c.id).order_by(read_also_table.c.id)).scalars())
+            return [(r.id, ReadAlso(r.title, tuple(json.loads(r.body))))
+                    for r in conn.execute(select(read_also_table).order_by(read_also_table.c.id))]
 
     def read_also_page(self, page_id: str) -> ReadAlso | None:
         """A read-also article that has no file of its own, by its page id."""
