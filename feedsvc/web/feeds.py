@@ -14,6 +14,8 @@ blueprint = Blueprint("feeds", __name__)
 
 def page_number(in_path: str | None = None) -> int:
     """The page asked for, by feed-N.<fmt> or ?page=N: a positive whole number, else 400."""
+    if in_path is None and not request.query_string:
+        return 1  # most requests: the first page, nothing to parse
     raw = in_path if in_path is not None else request.args.get("page", "1")
     if not raw.isascii() or not raw.isdigit() or len(raw) > 9 or int(raw) < 1:
         abort(400, description=f"page must be a positive whole number, not {raw!r}")
@@ -33,10 +35,11 @@ def serve_feed(tag: Tag | None, fmt: str, in_path: str | None = None) -> Respons
     if fmt not in FORMATS:
         abort(404, description=f"no feed format {fmt!r}; there are {', '.join(FORMATS)}")
     number = page_number(in_path)
-    found = services().publisher.feed(tag, fmt, number)
+    found_services = services()
+    found = found_services.publisher.feed(tag, fmt, number)
     if found is None:
         abort(404, description=f"page {number} is past the last page of this feed")
-    return respond(found, request, services().settings.scan_interval)
+    return respond(found, request, found_services.settings.scan_interval)
 
 
 @blueprint.get("/feed.<fmt>")
