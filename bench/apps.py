@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, Response, abort
 
 from feedsvc.publish import Publisher
+from feedsvc.render import forget_entries
 from feedsvc.settings import load_settings
 from feedsvc.store import open_store
 
@@ -17,13 +18,15 @@ def constant() -> Flask:
 
 
 def regenerate() -> Flask:
-    """The same tag feed, rendered with feedgen on every request (no cache)."""
+    """The same tag feed, rendered with feedgen on every request (no cache,
+    not even of its entries)."""
     settings = load_settings()
     publisher = Publisher(open_store(settings.store_url), settings)
     tag = publisher.tags()[0][0]
     app = Flask(__name__)
 
     def feed() -> Response:
+        forget_entries()
         rendered = publisher.render_feed(tag, "atom", 1)
         if rendered is None:
             abort(404)

@@ -9,8 +9,10 @@ from datetime import UTC, datetime
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from feedsvc.arabic import IGNORABLE, clean_display, strip_xml_illegal
 from feedsvc.model import Article, Draft
 from feedsvc.parse import Lexicon, SourceFile, finish, learn_pairs, read_draft
+from feedsvc.parse.layout import split_lines
 
 XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 SOURCE = SourceFile("x.txt", "x.txt", 0, 0)
@@ -52,3 +54,20 @@ article_text = st.lists(
 @given(article_text, st.sampled_from(["utf-8", "utf-16", "utf-8-sig"]))
 def test_arbitrary_text(text: str, encoding: str) -> None:
     parse(text.encode(encoding, errors="surrogatepass"))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.one_of(st.text(max_size=40), st.sampled_from(["", " ", "\u064b", "\u200f ", "نص  نص", "&amp;"])),
+                max_size=12).map("\n".join))
+def test_lines_are_cleaned_one_by_one_or_all_at_once_alike(text: str) -> None:
+    """split_lines skips per-line cleaning when the whole text shows it would
+    change nothing; the result must be what cleaning each line gives."""
+    normalized = strip_xml_illegal(text).replace("\r\n", "\n").replace("\r", "\n")
+    normalized = normalized.replace("\u2028", "\n").replace("\u2029", "\n")
+    expected = []
+    for raw in normalized.split("\n"):
+        parts = [clean_display(part, xml_clean=True) for part in raw.split("\t")]
+        line = "\t".join(part for part in parts if part)
+        if not re.fullmatch(f"[{IGNORABLE}\\s]*", line):  # a line of nothing visible is blank
+            expected.append(line)
+    assert split_lines(text) == expected

@@ -8,7 +8,7 @@ import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import feedparser
 import pytest
@@ -275,9 +275,47 @@ def test_an_edit_changes_only_the_feeds_that_show_it(tmp_path: Path) -> None:
     (source / "b.txt").write_text("عنوان b\nتاريخ النشر: 2023-10-12\nفقرة معدلة.\nكلمات دلالية: الدمام\n",
                                   encoding="utf-8")
     scan(settings)
-    time.sleep(1.1)  # versions are trusted for a second
+    time.sleep(0.15)  # versions are trusted for a tenth of a second
     after = {u: app.test_client().get(u).headers["ETag"] for u in urls}
     assert {u for u in urls if before[u] != after[u]} == {"/feed.atom", f"/tags/{quote('الدمام')}/feed.atom"}
+
+
+def test_a_remembered_poll_is_answered_as_flask_answers_it(client: FlaskClient) -> None:
+    """A feed URL answered once is answered again by the poll fast path;
+    with a query string it always goes through Flask: both must agree."""
+    tag_feed = f"/tags/{quote('غزة', safe='')}/feed.rss"
+    pairs = [("/feed.atom", "/feed.atom?page=1"), (tag_feed, tag_feed + "?page=1"),
+             ("/feed-2.json", "/feed.json?page=2")]
+    for url, through_flask in pairs:
+        first = client.get(url)
+        etag, modified = first.headers["ETag"], first.headers["Last-Modified"]
+        for headers in ({}, {"Accept-Encoding": "gzip"}, {"Accept-Encoding": "gzip;q=0"}, {"If-None-Match": etag},
+                        {"If-None-Match": f'"x", W/{etag}'}, {"If-Modified-Since": modified},
+                        {"If-None-Match": '"x"', "If-Modified-Since": modified}):
+            fast, slow = client.get(url, headers=headers), client.get(through_flask, headers=headers)
+            assert fast.status_code == slow.status_code, (url, headers)
+            assert sorted(fast.headers.items()) == sorted(slow.headers.items()), (url, headers)
+            assert fast.data == slow.data, (url, headers)
+    remembered = client.application.extensions["feedsvc"].polls.known  # paths as WSGI gives them
+    assert {unquote(url).encode().decode("latin-1") for url, _ in pairs} <= set(remembered)
+    polled = client.get("/metrics").data.decode()
+    assert 'feedsvc_http_requests_total{route="/tags/<path:name>/feed.<fmt>",status="304"}' in polled
+
+
+def test_a_remembered_feed_of_a_removed_tag_is_404(tmp_path: Path) -> None:
+    source = tmp_path / "articles"
+    source.mkdir()
+    (source / "a.txt").write_text("عنوان\nتاريخ النشر: 2023-10-11\nفقرة.\nكلمات دلالية: الرياض\n", encoding="utf-8")
+    (source / "b.txt").write_text("عنوان آخر\nتاريخ النشر: 2023-10-12\nفقرة.\nكلمات دلالية: الدمام\n", encoding="utf-8")
+    settings = make_settings(source, tmp_path / "data")
+    scan(settings)
+    client = create_app(settings, scan=False).test_client()
+    url = f"/tags/{quote('الدمام', safe='')}/feed.atom"
+    assert client.get(url).status_code == 200 and client.get(url).status_code == 200  # the second, remembered
+    (source / "b.txt").unlink()
+    scan(settings)
+    time.sleep(0.15)
+    assert client.get(url).status_code == 404
 
 
 def test_pages_are_rtl_with_autodiscovery(client: FlaskClient) -> None:

@@ -17,7 +17,7 @@ from feedsvc.parse.dates import parse_date
 from feedsvc.parse.decode import decode, too_large
 from feedsvc.parse.files import SourceFile, article_id, walk
 from feedsvc.parse.layout import lay_out, split_lines
-from feedsvc.parse.tags import Lexicon, TagStats, article_words, split_tags
+from feedsvc.parse.tags import Lexicon, TagStats, split_tags
 from feedsvc.parse.tags import learn_pairs as _learn_pairs
 from feedsvc.settings import Settings
 
@@ -105,7 +105,7 @@ def finish(draft: Draft, lexicon: Lexicon, pairs: frozenset[str], now: datetime)
         warnings.append(f"publication date {published.isoformat()} is in the future")
     tags: tuple[Tag, ...] = ()
     if draft.tag_lines:
-        tags = split_tags(draft.tag_lines, article_words(draft.title, draft.body), lexicon, pairs)
+        tags = split_tags(draft.tag_lines, draft.title, draft.body, lexicon, pairs)
     return Article(
         id=draft.id,
         path=draft.path,
@@ -123,7 +123,7 @@ def finish(draft: Draft, lexicon: Lexicon, pairs: frozenset[str], now: datetime)
 
 def retag(article: Article, tag_lines: tuple[str, ...], lexicon: Lexicon, pairs: frozenset[str]) -> Article:
     """The article with its tags cut again, after the corpus statistics changed."""
-    tags = split_tags(tag_lines, article_words(article.title, article.body), lexicon, pairs)
+    tags = split_tags(tag_lines, article.title, article.body, lexicon, pairs)
     return replace(article, tags=tags)
 
 

@@ -126,8 +126,18 @@ def split_lines(text: str) -> list[str]:
     text = strip_xml_illegal(text).replace("\r\n", "\n").replace("\r", "\n")
     if "\u2028" in text or "\u2029" in text:
         text = text.replace("\u2028", "\n").replace("\u2029", "\n")
+    if _clean_already(text):  # most files: each line is its own display form
+        return [line for line in text.split("\n") if line and (line[0].isalnum() or not _BLANK_RE.fullmatch(line))]
     lines = (_clean_keeping_tabs(raw) for raw in text.split("\n"))
     return [line for line in lines if not _BLANK_RE.fullmatch(line)]
+
+
+def _clean_already(text: str) -> bool:
+    """Whether cleaning would leave every line as it is: no character
+    references, tabs or other non-printing characters, no space doubled or
+    at either end of a line. Tested on the whole text at once."""
+    return ("&" not in text and "  " not in text and " \n" not in text and "\n " not in text
+            and text[:1] != " " and text[-1:] != " " and text.replace("\n", "").isprintable())
 
 
 def _clean_keeping_tabs(raw: str) -> str:

@@ -105,15 +105,23 @@ def article_words(title: str, body: Iterable[str]) -> str:
     return fold_tag(" | ".join((title, *body)))
 
 
-def split_tags(tag_lines: Iterable[str], words_of_article: str, lexicon: Lexicon,
+def split_tags(tag_lines: Iterable[str], title: str, body: Iterable[str], lexicon: Lexicon,
                pairs: frozenset[str]) -> tuple[Tag, ...]:
-    """Tags in order of appearance; a repeated key keeps its first spelling."""
+    """Tags in order of appearance; a repeated key keeps its first spelling.
+
+    The article (title and body) is folded only if a line has to be cut
+    without separators: most tag lines have them, and folding a whole
+    article costs more than cutting its tags."""
     tags: dict[str, Tag] = {}
+    words_of_article: str | None = None
     for line in tag_lines:
         if SEPARATORS_RE.search(line):
             names = [collapse_spaces(part) for part in SEPARATORS_RE.split(line)]
         else:
-            names = _segment([w for w in line.split() if tag_key(w)], words_of_article, lexicon, pairs)
+            words = [w for w in line.split() if tag_key(w)]
+            if len(words) > 1 and words_of_article is None:
+                words_of_article = article_words(title, body)
+            names = _segment(words, words_of_article or "", lexicon, pairs)
         for name in names:
             key = tag_key(name)
             if key and key not in tags:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from feedsvc.model import Entry, FeedPage
+from feedsvc.render.content import entry_html
 from feedsvc.render.feeds import atom_entry, atom_feed, rss_feed, rss_item
 from feedsvc.render.jsonfeed import json_feed, json_item
 from feedsvc.render.pages import page
@@ -33,10 +34,17 @@ HTML = "text/html; charset=utf-8"
 OPML = "text/x-opml; charset=utf-8"
 
 
+def forget_entries() -> None:
+    """Empty the per-entry caches (what a render from nothing costs)."""
+    for found in FEEDS.values():
+        found.entry.cache_clear()  # type: ignore[attr-defined]
+    entry_html.cache_clear()
+
+
 def feed(fmt: str, feed_page: FeedPage, urls: Urls) -> bytes:
     """One page of a feed in one format."""
     found = FEEDS[fmt]
     return found.around(feed_page, urls, [found.entry(e, feed_page.site_title, urls) for e in feed_page.entries])
 
 
-__all__ = ["FEEDS", "HTML", "OPML", "FeedFormat", "feed", "page"]
+__all__ = ["FEEDS", "HTML", "OPML", "FeedFormat", "feed", "forget_entries", "page"]

@@ -22,6 +22,7 @@ from feedsvc.scan import Scanner
 from feedsvc.schedule import ScanSchedule
 from feedsvc.settings import Settings, load_settings
 from feedsvc.store import Store, open_store
+from feedsvc.web.polls import FastPolls
 
 log = logging.getLogger("feedsvc.web")
 
@@ -33,6 +34,7 @@ class Services:
     publisher: Publisher
     schedule: ScanSchedule
     requests: dict[tuple[str, int], int] = field(default_factory=dict)
+    polls: FastPolls | None = None  # set by create_app; the feed views tell it what they answered
 
 
 def services() -> Services:
@@ -48,7 +50,9 @@ def create_app(settings: Settings | None = None, *, scan: bool = True) -> Flask:
     scanner = Scanner(store, settings.source_dir, settings.file_pattern, ParseRules.of(settings))
     schedule = ScanSchedule(scanner, settings.scan_interval)
     app = Flask(__name__)
-    app.extensions["feedsvc"] = Services(settings, store, Publisher(store, settings), schedule)
+    found = app.extensions["feedsvc"] = Services(settings, store, Publisher(store, settings), schedule)
+    found.polls = FastPolls(app.wsgi_app, found)
+    app.wsgi_app = found.polls  # type: ignore[method-assign]
 
     from feedsvc.web import feeds, ops, pages
 

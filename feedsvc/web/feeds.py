@@ -8,6 +8,7 @@ from feedsvc.model import Tag
 from feedsvc.urls import FORMATS
 from feedsvc.web import services
 from feedsvc.web.http import respond
+from feedsvc.web.polls import Known
 
 blueprint = Blueprint("feeds", __name__)
 
@@ -39,6 +40,9 @@ def serve_feed(tag: Tag | None, fmt: str, in_path: str | None = None) -> Respons
     found = found_services.publisher.feed(tag, fmt, number)
     if found is None:
         abort(404, description=f"page {number} is past the last page of this feed")
+    if found_services.polls is not None and not request.query_string and request.url_rule is not None:
+        found_services.polls.remember(request.environ["PATH_INFO"],
+                                      Known(tag.name if tag else None, fmt, number, request.url_rule.rule))
     return respond(found, request, found_services.settings.scan_interval)
 
 

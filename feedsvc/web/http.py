@@ -1,47 +1,61 @@
 """Conditional, compressed, cacheable responses for rendered bytes.
 
-This is the path of every poll, so the common cases are decided without
-parsing: a reader that sends back exactly the ETag it was given, and the
-few Accept-Encoding values that clients send (parsed once each).
+`reply` decides a response from the raw request headers alone, so that the
+Flask views and the poll fast path (`web.polls`) answer alike. The common
+cases are decided without parsing: a reader that sends back exactly the
+ETag it was given, and the few Accept-Encoding values that clients send
+(parsed once each).
 """
 
 from __future__ import annotations
 
 from datetime import UTC
 from functools import lru_cache
+from typing import NamedTuple
 
 from flask import Request, Response
-from werkzeug.http import parse_accept_header
+from werkzeug.http import parse_accept_header, parse_date, parse_etags
 
 from feedsvc.publish import Rendered
 
 
-def respond(rendered: Rendered, request: Request, max_age: int) -> Response:
+class Reply(NamedTuple):
+    status: int  # 200 or 304
+    headers: list[tuple[str, str]]
+    body: bytes
+
+
+def reply(rendered: Rendered, if_none_match: str | None, if_modified_since: str | None, accept_encoding: str,
+          max_age: int) -> Reply:
     """200 with the bytes (gzip when accepted), or 304 when the client's
     validators match. If-None-Match (lists, weak forms, *) wins over
     If-Modified-Since, as RFC 9110 says."""
-    headers = [
-        ("ETag", rendered.etag),
-        ("Last-Modified", rendered.last_modified_header),
-        ("Cache-Control", f"public, max-age={max_age}"),
-        ("Vary", "Accept-Encoding"),
-    ]
-    if _not_modified(rendered, request):
-        return Response(status=304, headers=headers)
-    headers.append(("Content-Type", rendered.mimetype))
-    if accepts_gzip(request.headers.get("Accept-Encoding", "")):
+    headers = [("ETag", rendered.etag), ("Cache-Control", f"public, max-age={max_age}"), ("Vary", "Accept-Encoding")]
+    if _not_modified(rendered, if_none_match, if_modified_since):
+        return Reply(304, headers, b"")  # with an ETag, a 304 needs no Last-Modified (RFC 9110, 15.4.5)
+    headers += [("Last-Modified", rendered.last_modified_header), ("Content-Type", rendered.mimetype)]
+    if accepts_gzip(accept_encoding):
         headers.append(("Content-Encoding", "gzip"))
-        return Response(rendered.gzipped, headers=headers)
-    return Response(rendered.body, headers=headers)
+        return Reply(200, headers, rendered.gzipped)
+    return Reply(200, headers, rendered.body)
 
 
-def _not_modified(rendered: Rendered, request: Request) -> bool:
-    raw = request.headers.get("If-None-Match")
-    if raw == rendered.etag:
+def respond(rendered: Rendered, request: Request, max_age: int) -> Response:
+    """`reply` as a Flask response."""
+    found = reply(rendered, request.headers.get("If-None-Match"), request.headers.get("If-Modified-Since"),
+                  request.headers.get("Accept-Encoding", ""), max_age)
+    if found.status == 304:
+        return Response(status=304, headers=found.headers)
+    return Response(found.body, headers=found.headers)
+
+
+def _not_modified(rendered: Rendered, if_none_match: str | None, if_modified_since: str | None) -> bool:
+    if if_none_match == rendered.etag:
         return True
-    if raw:
-        return request.if_none_match.contains_weak(rendered.etag.strip('"')) or request.if_none_match.star_tag
-    since = request.if_modified_since
+    if if_none_match:
+        etags = parse_etags(if_none_match)
+        return etags.contains_weak(rendered.etag.strip('"')) or etags.star_tag
+    since = parse_date(if_modified_since) if if_modified_since else None
     return since is not None and rendered.last_modified.replace(microsecond=0) <= since.astimezone(UTC)
 
 
