@@ -3,13 +3,14 @@ accepted field holds a character XML 1.0 forbids."""
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import UTC, datetime
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from feedsvc.arabic import IGNORABLE, clean_display, strip_xml_illegal
+from feedsvc.arabic import IGNORABLE
 from feedsvc.model import Article, Draft
 from feedsvc.parse import Lexicon, SourceFile, finish, learn_pairs, read_draft
 from feedsvc.parse.layout import split_lines
@@ -56,18 +57,25 @@ def test_arbitrary_text(text: str, encoding: str) -> None:
     parse(text.encode(encoding, errors="surrogatepass"))
 
 
-@settings(max_examples=500, deadline=None)
-@given(st.lists(st.one_of(st.text(max_size=40), st.sampled_from(["", " ", "\u064b", "\u200f ", "نص  نص", "&amp;"])),
-                max_size=12).map("\n".join))
-def test_lines_are_cleaned_one_by_one_or_all_at_once_alike(text: str) -> None:
-    """split_lines skips per-line cleaning when the whole text shows it would
-    change nothing; the result must be what cleaning each line gives."""
-    normalized = strip_xml_illegal(text).replace("\r\n", "\n").replace("\r", "\n")
+def one_line(raw: str) -> str:
+    """A line's display form, the plain way: each tab-separated part has its
+    references decoded, XML-illegal characters removed and white space
+    collapsed; empty parts go, one tab joins the rest."""
+    parts = (" ".join(XML_ILLEGAL.sub("", html.unescape(part)).split()) for part in raw.split("\t"))
+    return "\t".join(part for part in parts if part)
+
+
+odd_pieces = st.sampled_from(["", " ", "  ", "\t", " \t ", "\xa0", "\u2003", "\x0b", "\x1c", "\x85", "\u064b",
+                              "\u200f ", "&amp;", "&#10;", "&#9;", "&nbsp;", "&#x2028;", "&#1;", "&am\x01p;", "نص"])
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.one_of(st.text(max_size=20), odd_pieces), max_size=30).map("".join))
+def test_whole_text_cleaning_matches_cleaning_each_line(text: str) -> None:
+    """split_lines cleans a whole text at once; each line must come out as
+    cleaning it on its own gives, and lines of nothing visible go."""
+    normalized = XML_ILLEGAL.sub("", text).replace("\r\n", "\n").replace("\r", "\n")
     normalized = normalized.replace("\u2028", "\n").replace("\u2029", "\n")
-    expected = []
-    for raw in normalized.split("\n"):
-        parts = [clean_display(part, xml_clean=True) for part in raw.split("\t")]
-        line = "\t".join(part for part in parts if part)
-        if not re.fullmatch(f"[{IGNORABLE}\\s]*", line):  # a line of nothing visible is blank
-            expected.append(line)
+    expected = [line for line in map(one_line, normalized.split("\n"))
+                if not re.fullmatch(f"[{IGNORABLE}\\s]*", line)]
     assert split_lines(text) == expected
