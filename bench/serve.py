@@ -202,7 +202,11 @@ def main() -> None:
 
     port = free_port()
     server = gunicorn("feedsvc.web:create_app()", port, env_of(small), "/healthz")
-    results["plain_small"] = wrk(f"http://127.0.0.1:{port}{small_path}", args.seconds, args.runs)
+    small_url = f"http://127.0.0.1:{port}{small_path}"
+    small_etag = urllib.request.urlopen(small_url).headers["ETag"]
+    results["plain_small"] = wrk(small_url, args.seconds, args.runs)
+    results["304_small"] = wrk(small_url, args.seconds, args.runs, (f"If-None-Match: {small_etag}",))
+    small_size = len(urllib.request.urlopen(small_url).read())
     server.stop()
 
     c, n, r = results["constant"], results["nginx"], results["regenerate"]
@@ -220,8 +224,9 @@ def main() -> None:
         v = results[name]
         print(f"  {label:34s}{v:9.0f}   {v / c:5.2f}x constant (goal >= 0.8)  {v / n:5.2f}x nginx  "
               f"{v / r:6.1f}x regenerate (goal >= 10)")
-    print(f"  feedsvc 200 plain, {args.small} store   {results['plain_small']:9.0f}   "
-          f"{results['plain'] / results['plain_small']:5.2f}x ({args.articles} store / {args.small} store; goal ~1)")
+    print(f"  feedsvc 200 plain, {args.small} store   {results['plain_small']:9.0f}   (its feed: {small_size} bytes)")
+    print(f"  feedsvc 304, {args.small} store         {results['304_small']:9.0f}   "
+          f"{results['304'] / results['304_small']:5.2f}x ({args.articles} store / {args.small} store; goal ~1)")
     print(f"goal: plain 200s >= 0.3x nginx: {results['plain'] / n:.2f}x")
 
 

@@ -90,6 +90,7 @@ def tag_key(text: str) -> str:
 _TITLE_TRIM = " .!?؟…:،,;؛\"'”’»›«"
 
 
+@functools.lru_cache(maxsize=1 << 16)  # read-also and related titles recur across a corpus
 def title_key(title: str) -> str:
     """What makes two titles the same article's: folded like tags, and
     without the punctuation a headline may or may not end with."""

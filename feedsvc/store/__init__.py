@@ -72,6 +72,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=10000")
+    # 64 MiB of page cache (the default is 2 MiB): a scan writing into a store
+    # of 100,000 articles touches index pages all over the file
+    cursor.execute("PRAGMA cache_size=-65536")
+    # checkpoint the WAL into the database every 64 MiB rather than every
+    # 4 MiB: a scan's batches then pay for one checkpoint (and fsync) in ten
+    cursor.execute("PRAGMA wal_autocheckpoint=16384")
     cursor.close()
 
 
