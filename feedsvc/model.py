@@ -89,6 +89,20 @@ class Related:
 
 
 @dataclass(frozen=True, slots=True)
+class Listing:
+    """An article as a list of articles shows it (home and tag pages)."""
+
+    id: str
+    title: str
+    published: datetime
+    source: str | None
+
+    @classmethod
+    def of(cls, article: Article) -> Listing:
+        return cls(article.id, article.title, article.published, article.source)
+
+
+@dataclass(frozen=True, slots=True)
 class Entry:
     """A stored article as feeds and pages show it: the store produces it,
     render consumes it. `updated` is `published` until the parsed content

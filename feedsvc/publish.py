@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from typing import NamedTuple
 
 from feedsvc.arabic import tag_key
-from feedsvc.model import Entry, FeedPage, ReadAlso, Tag
+from feedsvc.model import Entry, FeedPage, Listing, ReadAlso, Tag
 from feedsvc.render import FEEDS, HTML, OPML, feed, page
 from feedsvc.settings import Settings
 from feedsvc.store import Store
@@ -146,11 +146,13 @@ class Publisher:
         with tempfile.TemporaryFile() as scratch:
             placed: dict[tuple[str, str], tuple[int, int]] = {}  # (format, id) -> (length, offset)
             updated: dict[str, datetime] = {}
+            listed: dict[str, Listing] = {}  # what tag pages show of each article
             ids = self.store.newest_ids(None, self.store.count(None))
             for start in range(0, len(ids), EXPORT_CHUNK):
                 for entry in self.store.entries(ids[start:start + EXPORT_CHUNK]):
                     yield urls.article(entry.article.id), self._article(entry)
                     updated[entry.article.id] = entry.updated
+                    listed[entry.article.id] = Listing.of(entry.article)
                     for fmt, found in FEEDS.items():
                         body = found.entry.__wrapped__(entry, site_title, urls)  # type: ignore[attr-defined]
                         placed[fmt, entry.article.id] = (len(body), scratch.tell())
@@ -159,11 +161,14 @@ class Publisher:
                 yield urls.article(page_id), self._read_also(embedded)
             scratch.flush()
             descriptor, size = scratch.fileno(), self.settings.page_size
-            for tag in [None, *(t for t, _ in self.store.tags())]:
-                if tag is not None:
-                    yield from self._present(urls.tag(tag.name), self._render_tag(tag))
+            feeds: list[tuple[Tag | None, int]] = [(None, 0), *self.store.tags()]
+            for tag, count in feeds:
                 key = None if tag is None else tag.key
                 ids = [i for i in self.store.newest_ids(key, self.store.count(key)) if i in updated]
+                if tag is not None:
+                    first = ids[:size]
+                    yield urls.tag(tag.name), self._tag_page(tag, count, [listed[i] for i in first],
+                                                             max((updated[i] for i in first), default=EPOCH))
                 last = max(1, -(-len(ids) // size))
                 for number in range(1, last + 1):
                     shown = ids[(number - 1) * size:number * size]
@@ -173,11 +178,6 @@ class Publisher:
                         entries = [os.pread(descriptor, *placed[fmt, i]) for i in shown]
                         url = urls.feed(None if tag is None else tag.name, fmt, number)
                         yield url, Output(found.around(feed_page, urls, entries), feed_page.updated, found.mimetype)
-
-    @staticmethod
-    def _present(url: str, output: Output | None) -> Iterator[tuple[str, Output]]:
-        if output is not None:
-            yield url, output
 
     # --- the cache ----------------------------------------------------------------
     def _cached(self, key: tuple[object, ...], scope: str, render: Callable[[], Output | None]
@@ -230,16 +230,19 @@ class Publisher:
 
     def _render_home(self) -> Output:
         entries = self._entries(None, 1)
-        return self._html("home.html", newest(entries), entries=entries, tags=self.store.tags(),
-                          feed_tag=None, feed_title=self.settings.site_title)
+        return self._html("home.html", newest(entries), listings=[Listing.of(e.article) for e in entries],
+                          tags=self.store.tags(), feed_tag=None, feed_title=self.settings.site_title)
 
     def _render_tag(self, tag: Tag) -> Output | None:
         found = self.store.tag(tag.key)
         if found is None:
             return None
         entries = self._entries(tag, 1)
-        return self._html("tag.html", newest(entries), tag=found[0], count=found[1], entries=entries,
-                          feed_tag=found[0].name, feed_title=found[0].name)
+        return self._tag_page(found[0], found[1], [Listing.of(e.article) for e in entries], newest(entries))
+
+    def _tag_page(self, tag: Tag, count: int, listings: list[Listing], updated: datetime) -> Output:
+        return self._html("tag.html", updated, tag=tag, count=count, listings=listings, feed_tag=tag.name,
+                          feed_title=tag.name)
 
     def _render_article(self, article_id: str) -> Output | None:
         found = self.store.entries([article_id])

@@ -10,6 +10,7 @@ the base URL moves.
 from __future__ import annotations
 
 import uuid
+from functools import lru_cache
 from urllib.parse import quote
 
 FORMATS = ("atom", "rss", "json")
@@ -28,7 +29,7 @@ class Urls:
         return self.base + "tags/"
 
     def tag(self, name: str) -> str:
-        return self.tags_prefix() + quote(name, safe="")
+        return self.tags_prefix() + _quoted(name, "")
 
     def feed(self, tag_name: str | None, fmt: str, page: int = 1) -> str:
         """A feed of all articles (tag_name None) or of one tag.
@@ -41,7 +42,7 @@ class Urls:
         return (self.tag(tag_name) + "/" if tag_name is not None else self.base) + name
 
     def article(self, article_id: str) -> str:
-        return self.base + "articles/" + quote(article_id, safe="/")
+        return self.base + "articles/" + _quoted(article_id, "/")
 
     def opml(self) -> str:
         return self.base + "opml"
@@ -53,3 +54,8 @@ class Urls:
     @staticmethod
     def feed_id(scope: str) -> str:
         return uuid.uuid5(_NAMESPACE, "feed:" + scope).urn
+
+
+@lru_cache(maxsize=1 << 16)  # every page and feed links the same tags and articles again and again
+def _quoted(text: str, safe: str) -> str:
+    return quote(text, safe=safe)
