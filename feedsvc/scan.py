@@ -105,6 +105,7 @@ class Scanner:
         if not self.root.is_dir():
             raise SourceError(str(self.root), "the source directory is missing; nothing was changed")
         self._sync()
+        self._load_stats()  # now, not at the first edit: an edit should be served as soon as it is read
         unlisted: list[str] = []
         work = decide(walk(self.root, self.pattern, unlisted), self._index, unlisted)
         batch, drafts = self._examine_all(work, progress)
