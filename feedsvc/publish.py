@@ -147,6 +147,10 @@ class Publisher:
             placed: dict[tuple[str, str], tuple[int, int]] = {}  # (format, id) -> (length, offset)
             updated: dict[str, datetime] = {}
             listed: dict[str, Listing] = {}  # what tag pages show of each article
+
+            def newest_of(ids: list[str]) -> datetime:
+                return max((updated[i] for i in ids), default=EPOCH)
+
             ids = self.store.newest_ids(None, self.store.count(None))
             for start in range(0, len(ids), EXPORT_CHUNK):
                 for entry in self.store.entries(ids[start:start + EXPORT_CHUNK]):
@@ -154,6 +158,7 @@ class Publisher:
                     updated[entry.article.id] = entry.updated
                     listed[entry.article.id] = Listing.of(entry.article)
                     for fmt, found in FEEDS.items():
+                        # past the serving cache: each entry is made once here, and it would only evict
                         body = found.entry.__wrapped__(entry, site_title, urls)  # type: ignore[attr-defined]
                         placed[fmt, entry.article.id] = (len(body), scratch.tell())
                         scratch.write(body)
@@ -167,13 +172,11 @@ class Publisher:
                 ids = [i for i in self.store.newest_ids(key, self.store.count(key)) if i in updated]
                 if tag is not None:
                     first = ids[:size]
-                    yield urls.tag(tag.name), self._tag_page(tag, count, [listed[i] for i in first],
-                                                             max((updated[i] for i in first), default=EPOCH))
+                    yield urls.tag(tag.name), self._tag_page(tag, count, [listed[i] for i in first], newest_of(first))
                 last = max(1, -(-len(ids) // size))
                 for number in range(1, last + 1):
                     shown = ids[(number - 1) * size:number * size]
-                    newest_shown = max((updated[i] for i in shown), default=EPOCH)
-                    feed_page = FeedPage(site_title, tag, (), number, last, newest_shown, hub)
+                    feed_page = FeedPage(site_title, tag, (), number, last, newest_of(shown), hub)
                     for fmt, found in FEEDS.items():
                         entries = [os.pread(descriptor, *placed[fmt, i]) for i in shown]
                         url = urls.feed(None if tag is None else tag.name, fmt, number)

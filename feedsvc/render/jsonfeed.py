@@ -15,9 +15,12 @@ from feedsvc.render.content import author, entry_html, summary
 from feedsvc.render.feeds import ENTRY_CACHE
 from feedsvc.urls import Urls
 
+# made once: json.dumps with options builds an encoder on every call
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
 
 def _dumps(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return _JSON.encode(value)
 
 
 @lru_cache(maxsize=ENTRY_CACHE)
