@@ -132,6 +132,21 @@ http {{
     return Server(["nginx", "-c", str(conf), "-g", "daemon off;"], dict(os.environ), f"http://127.0.0.1:{port}/feed.atom")
 
 
+def feedsvc_rates(settings: Settings, path: str, cases: tuple[str, ...], seconds: int, runs: int
+                  ) -> dict[str, float]:
+    """feedsvc under gunicorn, loaded on one feed: "plain", "gzip" and "304"
+    in requests/s; "size", the plain body's bytes."""
+    port = free_port()
+    server = gunicorn("feedsvc.web:create_app()", port, env_of(settings), "/healthz")
+    url = f"http://127.0.0.1:{port}{path}"
+    with urllib.request.urlopen(url) as response:
+        etag, size = response.headers["ETag"], len(response.read())
+    headers = {"plain": (), "gzip": ("Accept-Encoding: gzip",), "304": (f"If-None-Match: {etag}",)}
+    rates = {case: float(size) if case == "size" else wrk(url, seconds, runs, headers[case]) for case in cases}
+    server.stop()
+    return rates
+
+
 def render_times(publisher: Publisher, tag: Tag) -> tuple[float, float]:
     """Median seconds to render the tag's first Atom page: (entries cached, nothing cached)."""
     warm, cold = [], []
@@ -191,23 +206,11 @@ def main() -> None:
     results["regenerate"] = wrk(f"http://127.0.0.1:{port}/", args.seconds, args.runs)
     server.stop()
 
-    port = free_port()
-    server = gunicorn("feedsvc.web:create_app()", port, env_of(big), "/healthz")
-    url = f"http://127.0.0.1:{port}{path}"
-    etag = urllib.request.urlopen(url).headers["ETag"]
-    results["plain"] = wrk(url, args.seconds, args.runs)
-    results["gzip"] = wrk(url, args.seconds, args.runs, ("Accept-Encoding: gzip",))
-    results["304"] = wrk(url, args.seconds, args.runs, (f"If-None-Match: {etag}",))
-    server.stop()
-
-    port = free_port()
-    server = gunicorn("feedsvc.web:create_app()", port, env_of(small), "/healthz")
-    small_url = f"http://127.0.0.1:{port}{small_path}"
-    small_etag = urllib.request.urlopen(small_url).headers["ETag"]
-    results["plain_small"] = wrk(small_url, args.seconds, args.runs)
-    results["304_small"] = wrk(small_url, args.seconds, args.runs, (f"If-None-Match: {small_etag}",))
-    small_size = len(urllib.request.urlopen(small_url).read())
-    server.stop()
+    for name, rate in feedsvc_rates(big, path, ("plain", "gzip", "304"), args.seconds, args.runs).items():
+        results[name] = rate
+    for name, rate in feedsvc_rates(small, small_path, ("plain", "304", "size"), args.seconds, args.runs).items():
+        results[f"{name}_small"] = rate
+    small_size = int(results["size_small"])
 
     c, n, r = results["constant"], results["nginx"], results["regenerate"]
     print(f"stores: {args.articles} and {args.small} articles; feed: tag with {count} articles, "
