@@ -40,6 +40,7 @@ class Settings:
     site_title: str = _setting("أخبار", "Title of the site and its feeds.")
     page_size: int = _setting(50, "Entries per feed page.")
     scan_interval: int = _setting(60, "Seconds between scans of the source directory.")
+    parse_processes: int = _setting(0, "Processes parsing a scan that reads many files; 0: one per CPU.")
     websub_hub: str = _setting("", "WebSub hub URL announced in feeds; empty: none.")
     admin_token: str = _setting("", "Bearer token for POST /admin/rescan; empty: disabled.")
     log_format: str = _setting("plain", "Log line format: plain or json.")
@@ -98,6 +99,8 @@ def _validate(settings: Settings) -> None:
     for name in ("max_file_size", "page_size", "scan_interval"):
         if getattr(settings, name) <= 0:
             raise SettingsError(name, "must be a positive whole number")
+    if settings.parse_processes < 0:
+        raise SettingsError("parse_processes", "must be 0 (one per CPU) or a positive whole number")
     if settings.log_format not in LOG_FORMATS:
         raise SettingsError("log_format", f"must be one of {', '.join(LOG_FORMATS)}")
     for name in ("base_url", "websub_hub"):

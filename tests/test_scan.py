@@ -16,7 +16,7 @@ from sqlalchemy import create_engine, text
 from bench.corpus import generate
 from feedsvc.model import ScanReport
 from feedsvc.parse import ParseRules
-from feedsvc.scan import Scanner
+from feedsvc.scan import BATCH_SIZE, PARALLEL_FROM, Scanner
 from feedsvc.settings import Settings
 from feedsvc.store import Store, open_store
 from tests.conftest import ROOT, run_feedsvc, run_on_terminal
@@ -235,10 +235,40 @@ def test_two_scans_started_at_once_one_scans(store_url: str, tmp_path: Path) -> 
     assert outputs == ["seen=150", "skipped:"]
 
 
-def test_a_scan_killed_midway_is_completed_by_the_next(store_url: str, tmp_path: Path) -> None:
-    source = tmp_path / "big"
-    generate(source, 3000, seed=4, with_expected=False)
-    env = {**os.environ, **env_for(store_url, source)}
+@pytest.fixture(scope="module")
+def two_batches(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tree that a first scan parses in a pool of processes and writes in two batches."""
+    source = tmp_path_factory.mktemp("two-batches")
+    generate(source, 2 * BATCH_SIZE, seed=4, with_expected=False)
+    return source
+
+
+def parsing_processes(pid: int) -> list[int]:
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [int(c) for c in children if b"spawn_main" in Path(f"/proc/{c}/cmdline").read_bytes()]
+
+
+def gone_soon(pids: list[int], seconds: float = 10) -> bool:
+    deadline = time.monotonic() + seconds
+    while any(Path(f"/proc/{pid}").exists() for pid in pids):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def assert_next_scan_completes(store: Store, store_url: str, source: Path, stored_before: int) -> None:
+    total = len(ids_in(source))
+    result = run_feedsvc("scan", env=env_for(store_url, source))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1].startswith(f"seen={total} read={total - stored_before} ")
+    assert set(store.file_index()) == {str(p.relative_to(source)) for p in source.rglob("*.txt")}
+    assert {e.article.id for e in store.entries(sorted(ids_in(source)))} == ids_in(source)
+    assert isinstance(store.last_report(), ScanReport)
+
+
+def test_a_scan_killed_between_batches_is_completed_by_the_next(store_url: str, two_batches: Path) -> None:
+    env = {**os.environ, **env_for(store_url, two_batches)}
     process = subprocess.Popen([sys.executable, "-m", "feedsvc", "scan"], cwd=ROOT, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     store = open_store(store_url)
@@ -249,14 +279,30 @@ def test_a_scan_killed_midway_is_completed_by_the_next(store_url: str, tmp_path:
         process.send_signal(signal.SIGKILL)
         process.wait()
         partial = len(store.file_index())
-        assert 0 < partial < 3000
-        result = run_feedsvc("scan", env=env_for(store_url, source))
-        assert result.returncode == 0, result.stderr
-        report = result.stdout.splitlines()[-1]
-        assert report.startswith(f"seen=3000 read={3000 - partial} ")
-        assert set(store.file_index()) == {str(p.relative_to(source)) for p in source.rglob("*.txt")}
-        assert {e.article.id for e in store.entries(sorted(ids_in(source)))} == ids_in(source)
-        assert isinstance(store.last_report(), ScanReport)
+        assert 0 < partial < 2 * BATCH_SIZE
+        assert_next_scan_completes(store, store_url, two_batches, partial)
+    finally:
+        store.close()
+
+
+def test_a_scan_killed_while_parsing_leaves_no_process_and_no_trace(tmp_path: Path) -> None:
+    source = tmp_path / "articles"
+    generate(source, PARALLEL_FROM + 500, seed=6, with_expected=False)
+    store_url = f"sqlite:///{tmp_path / 'feedsvc.db'}"
+    env = {**os.environ, **env_for(store_url, source), "FEEDSVC_PARSE_PROCESSES": "2"}
+    process = subprocess.Popen([sys.executable, "-m", "feedsvc", "scan"], cwd=ROOT, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    store = open_store(store_url)
+    try:
+        deadline = time.monotonic() + 60
+        while len(parsing := parsing_processes(process.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert len(parsing) == 2, "a first scan this large parses in a pool of processes"
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        assert gone_soon(parsing), "the parsing processes outlived their scanner"
+        assert store.file_index() == {}
+        assert_next_scan_completes(store, store_url, source, 0)
     finally:
         store.close()
 

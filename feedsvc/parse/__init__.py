@@ -7,6 +7,7 @@ together and `finish` settles each draft's date and tags.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -45,10 +46,18 @@ class ParseRules:
 
     max_file_size: int
     lexicon: Lexicon
+    processes: int = 1  # how many may parse at once
 
     @classmethod
     def of(cls, settings: Settings) -> ParseRules:
-        return cls(settings.max_file_size, Lexicon.load(settings.lexicon))
+        processes = settings.parse_processes or _usable_cpus()
+        return cls(settings.max_file_size, Lexicon.load(settings.lexicon), processes)
+
+
+def _usable_cpus() -> int:
+    if hasattr(os, "sched_getaffinity"):  # the CPUs this process may run on, not all the machine's
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def read_file(source: SourceFile, max_file_size: int) -> bytes | Rejected:
