@@ -35,6 +35,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/scan.py
 	$(BIN)/python bench/serve.py
 	$(BIN)/python bench/export.py
+	$(BIN)/python bench/latency.py
 
 clean:
 	rm -rf $(VENV) .data .pytest_cache .mypy_cache .ruff_cache

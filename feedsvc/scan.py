@@ -29,7 +29,7 @@ from pathlib import Path
 from feedsvc.arabic import tag_key
 from feedsvc.errors import SourceError
 from feedsvc.model import Article, FileStamp, Rejected, ScanReport, utc_now
-from feedsvc.parse import ParseRules, SourceFile, TagStats, finish, read_draft, read_file, retag, walk
+from feedsvc.parse import ParseRules, SourceFile, TagStats, files_at, finish, read_draft, read_file, retag, walk
 from feedsvc.parse.tags import SEPARATORS_RE
 from feedsvc.store import Batch, Store
 
@@ -65,11 +65,15 @@ def decide(found: Iterable[SourceFile], index: dict[str, FileStamp], unlisted: l
     seen = set()
     for source in found:
         seen.add(source.path)
-        stamp = index.get(source.path)
-        if stamp is None or stamp.size != source.size or stamp.mtime_ns != source.mtime_ns:
+        if _moved(source, index.get(source.path)):
             to_read.append(source)
     gone = [p for p in set(index) - seen if not p.startswith(tuple(unlisted))]
     return Work(to_read, sorted(gone), len(seen))
+
+
+def _moved(source: SourceFile, stamp: FileStamp | None) -> bool:
+    """Whether a file may have changed since it was indexed (or is new)."""
+    return stamp is None or stamp.size != source.size or stamp.mtime_ns != source.mtime_ns
 
 
 @contextmanager
@@ -189,19 +193,46 @@ class Scanner:
         self._stats: TagStats | None = None
         self._pairs: frozenset[str] = frozenset()  # learned from self._stats by the last scan
         self._lines: dict[str, tuple[str, ...]] = {}
+        self._running = threading.Lock()  # one scan at a time: the schedule's and a watch's
 
     def scan(self, progress: OnProgress = _quiet) -> ScanReport:
-        with _without_cycle_collection():
-            return self._scan(progress)
+        """Walk the whole tree."""
+        with self._running, _without_cycle_collection():
+            started = self._start()
+            unlisted: list[str] = []
+            work = decide(walk(self.root, self.pattern, unlisted), self._index, unlisted)
+            return self._carry_out(work, started, progress)
 
-    def _scan(self, progress: OnProgress) -> ScanReport:
+    def scan_paths(self, paths: Iterable[str]) -> ScanReport:
+        """Look only at these paths (relative to the root: files, or folders
+        and all they hold), as a watch reports them changed, created, moved
+        or deleted."""
+        with self._running, _without_cycle_collection():
+            started = self._start()
+            found: dict[str, SourceFile] = {}  # by path: a folder and a file in it may both be named
+            maybe_folders = []
+            for relative in set(paths):
+                here = files_at(self.root, self.pattern, relative)
+                found.update((source.path, source) for source in here)
+                if here != [] and here[0].path == relative:
+                    continue  # a file (and the only one there)
+                maybe_folders.append(relative + "/")
+            gone = [path for path in set(paths) if path in self._index and path not in found]
+            if maybe_folders:
+                gone += [path for path in self._index if path.startswith(tuple(maybe_folders)) and path not in found]
+            to_read = [source for source in found.values() if _moved(source, self._index.get(source.path))]
+            return self._carry_out(Work(to_read, sorted(set(gone)), len(found)), started, _quiet)
+
+    def _start(self) -> datetime:
         started = utc_now()
         if not self.root.is_dir():
             raise SourceError(str(self.root), "the source directory is missing; nothing was changed")
         self._sync()
         self._load_stats()  # now, not at the first edit: an edit should be served as soon as it is read
-        unlisted: list[str] = []
-        work = decide(walk(self.root, self.pattern, unlisted), self._index, unlisted)
+        return started
+
+    def _carry_out(self, work: Work, started: datetime, progress: OnProgress) -> ScanReport:
+        """Read, parse and write what `work` says."""
         batch, fresh = self._examine_all(work, progress)
         changed = removed = 0
         items: list[tuple[Article, FileStamp | None]] = []

@@ -9,7 +9,8 @@ PostgreSQL releases the lock with the process). Start schedules after
 gunicorn forks (in each worker), never before.
 
 A rescan asked of any process is written to the store; the scanner looks
-for such requests every few seconds.
+for such requests every few seconds. With `watch`, the scanner also scans
+each change the system reports, as it reports it (see feedsvc.watch).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from feedsvc.errors import FeedsvcError
 from feedsvc.model import ScanReport
 from feedsvc.scan import Scanner
+from feedsvc.watch import Watch
 
 log = logging.getLogger("feedsvc.schedule")
 JOB_ID = "scan"
@@ -32,9 +34,10 @@ REQUESTS_EVERY = 2  # seconds between the scanner's looks for rescan requests
 
 
 class ScanSchedule:
-    def __init__(self, scanner: Scanner, interval: int) -> None:
+    def __init__(self, scanner: Scanner, interval: int, watch: bool = False) -> None:
         self.scanner = scanner
         self.interval = interval
+        self.watch = watch
         self.first_scan_done = threading.Event()
         self._held: ExitStack | None = None
         self._handled_request = 0.0
@@ -92,9 +95,27 @@ class ScanSchedule:
             if stack.enter_context(self.scanner.store.scanner_lock()):
                 self._held = stack
                 log.info("this process is now the scanner")
+                if self.watch:
+                    self._start_watch(stack)
             else:
                 stack.close()
         return self._held is not None
+
+    def _start_watch(self, stack: ExitStack) -> None:
+        """Watch for as long as this process holds the lock (before its first
+        scan: what changes during that scan is scanned right after)."""
+        watch = Watch(self.scanner.root, self._scan_paths)
+        if watch.start():
+            stack.callback(watch.stop)
+
+    def _scan_paths(self, paths: set[str]) -> None:
+        try:
+            report = self.scanner.scan_paths(paths)
+        except FeedsvcError as exc:
+            log.error("scan of %d changed paths failed: %s", len(paths), exc)
+            return
+        log.log(logging.INFO if report.read or report.removed else logging.DEBUG, "watched change: scan %s",
+                report.line())
 
     def _look_for_requests(self) -> None:
         if not self.is_scanner:

@@ -22,6 +22,7 @@ from feedsvc.errors import SettingsError
 
 ENV_PREFIX = "FEEDSVC_"
 LOG_FORMATS = ("plain", "json")
+BOOLEANS = {"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False, "on": True, "off": False}
 
 
 def _setting(default: Any, help: str) -> Any:
@@ -40,6 +41,7 @@ class Settings:
     site_title: str = _setting("أخبار", "Title of the site and its feeds.")
     page_size: int = _setting(50, "Entries per feed page.")
     scan_interval: int = _setting(60, "Seconds between scans of the source directory.")
+    watch: bool = _setting(True, "Also scan each change as soon as the system reports it (inotify).")
     parse_processes: int = _setting(0, "Processes parsing a scan that reads many files; 0: one per CPU.")
     websub_hub: str = _setting("", "WebSub hub URL announced in feeds; empty: none.")
     admin_token: str = _setting("", "Bearer token for POST /admin/rescan; empty: disabled.")
@@ -81,8 +83,14 @@ def _read_file(path: Path) -> dict[str, Any]:
 
 
 def _convert(name: str, value: Any, *, from_env: bool) -> Any:
-    kind = type(FIELDS[name].default)
+    kind: type = type(FIELDS[name].default)
     try:
+        if kind is bool:
+            if isinstance(value, bool):
+                return value
+            if isinstance(value, str) and value.lower() in BOOLEANS:
+                return BOOLEANS[value.lower()]
+            raise ValueError
         if kind is int:
             if isinstance(value, bool) or not isinstance(value, (int, str)):
                 raise ValueError

@@ -13,7 +13,7 @@ LAYERS = [
     {"cli"},
     {"web"},
     {"schedule", "publish"},
-    {"scan"},
+    {"scan", "watch"},
     {"parse", "store", "render"},
     {"urls"},
     {"settings"},
@@ -21,7 +21,7 @@ LAYERS = [
 ]
 # Third-party libraries each stay inside the part that owns them.
 CONFINED = {"sqlalchemy": {"store"}, "feedgen": {"render"}, "jinja2": {"render"}, "flask": {"web"},
-            "apscheduler": {"schedule"}, "lxml": {"parse", "render"}}
+            "apscheduler": {"schedule"}, "lxml": {"parse", "render"}, "watchdog": {"watch"}}
 
 
 def imports(path: Path) -> set[str]:

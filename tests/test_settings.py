@@ -44,11 +44,19 @@ def test_environment_overrides_file(tmp_path: Path) -> None:
     ({"FEEDSVC_LOG_FORMAT": "xml"}, "log_format"),
     ({"FEEDSVC_BASE_URL": "example.org"}, "base_url"),
     ({"FEEDSVC_DATABASE_URL": "mysql://x"}, "database_url"),
+    ({"FEEDSVC_WATCH": "maybe"}, "watch"),
+    ({"FEEDSVC_PARSE_PROCESSES": "-2"}, "parse_processes"),
 ])
 def test_a_bad_value_names_its_setting(environ: dict[str, str], name: str) -> None:
     with pytest.raises(SettingsError) as caught:
         load_settings(None, environ=environ)
     assert caught.value.name == name
+
+
+@pytest.mark.parametrize(("raw", "value"), [("false", False), ("0", False), ("off", False), ("True", True),
+                                            ("yes", True)])
+def test_a_switch_reads_the_usual_words(raw: str, value: bool) -> None:
+    assert load_settings(None, environ={"FEEDSVC_WATCH": raw}).watch is value
 
 
 def test_an_unknown_key_in_a_file_is_named(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from feedsvc.errors import SourceError
 from feedsvc.model import Article, Draft, Rejected, Tag, utc_now
 from feedsvc.parse.dates import parse_date
 from feedsvc.parse.decode import decode, too_large
-from feedsvc.parse.files import SourceFile, article_id, walk
+from feedsvc.parse.files import SourceFile, article_id, files_at, walk
 from feedsvc.parse.layout import lay_out, split_lines
 from feedsvc.parse.tags import Lexicon, TagStats, split_tags
 from feedsvc.parse.tags import learn_pairs as _learn_pairs
@@ -28,6 +28,7 @@ __all__ = [
     "SourceFile",
     "TagStats",
     "article_id",
+    "files_at",
     "finish",
     "learn_pairs",
     "parse_files",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
+import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import NamedTuple
@@ -32,11 +33,12 @@ def article_id(relative_path: str) -> str:
     return os.path.splitext(relative_path.replace(os.sep, "/"))[0]
 
 
-def walk(root: Path, pattern: str, unlisted: list[str] | None = None) -> Iterator[SourceFile]:
-    """Regular files under `root` whose name matches `pattern` (case
-    ignored), in no particular order. Hidden files and folders are skipped;
-    symbolic links are followed only when they stay inside `root`. Folders
-    that cannot be listed are appended to `unlisted` (as "dir/" prefixes).
+def walk(root: Path, pattern: str, unlisted: list[str] | None = None, under: str = "") -> Iterator[SourceFile]:
+    """Regular files under `root` (or only under its folder `under`) whose
+    name matches `pattern` (case ignored), in no particular order. Hidden
+    files and folders are skipped; symbolic links are followed only when
+    they stay inside `root`. Folders that cannot be listed are appended to
+    `unlisted` (as "dir/" prefixes).
 
     This is the whole cost of an unchanged rescan: the common case (a
     regular file) comes first and costs one stat.
@@ -44,7 +46,7 @@ def walk(root: Path, pattern: str, unlisted: list[str] | None = None) -> Iterato
     real_root = os.path.realpath(root)
     matches = _matcher(pattern)
     seen_dirs = {real_root}
-    stack = [(str(root), "")]
+    stack = [(os.path.join(root, under), under + "/")] if under else [(str(root), "")]
     while stack:
         folder, prefix = stack.pop()
         try:
@@ -60,8 +62,8 @@ def walk(root: Path, pattern: str, unlisted: list[str] | None = None) -> Iterato
             try:
                 if entry.is_file(follow_symlinks=False):
                     if matches(name):
-                        stat = os.stat(entry.path)
-                        yield SourceFile(prefix + name, entry.path, stat.st_size, stat.st_mtime_ns)
+                        info = os.stat(entry.path)
+                        yield SourceFile(prefix + name, entry.path, info.st_size, info.st_mtime_ns)
                     continue
                 if entry.is_symlink() and not _inside(entry.path, real_root):
                     continue
@@ -71,10 +73,29 @@ def walk(root: Path, pattern: str, unlisted: list[str] | None = None) -> Iterato
                         seen_dirs.add(real)
                         stack.append((entry.path, prefix + name + "/"))
                 elif entry.is_file() and matches(name):
-                    stat = entry.stat()
-                    yield SourceFile(prefix + name, entry.path, stat.st_size, stat.st_mtime_ns)
+                    info = entry.stat()
+                    yield SourceFile(prefix + name, entry.path, info.st_size, info.st_mtime_ns)
             except OSError:
                 continue
+
+
+def files_at(root: Path, pattern: str, relative: str) -> list[SourceFile]:
+    """What `walk` would find at one path relative to `root`: the file
+    there, or the files of the folder there; none if nothing is there."""
+    if any(not part or part[0] == "." for part in relative.split("/")):
+        return []
+    full = os.path.join(root, relative)
+    try:
+        if not _inside(full, os.path.realpath(root)):
+            return []
+        found = os.stat(full)
+    except OSError:
+        return []
+    if stat.S_ISDIR(found.st_mode):
+        return list(walk(root, pattern, under=relative))
+    if stat.S_ISREG(found.st_mode) and _matcher(pattern)(os.path.basename(relative)):
+        return [SourceFile(relative, full, found.st_size, found.st_mtime_ns)]
+    return []
 
 
 def _matcher(pattern: str) -> Callable[[str], object]:

@@ -48,7 +48,7 @@ def create_app(settings: Settings | None = None, *, scan: bool = True) -> Flask:
     logs.configure(settings.log_format)
     store = open_store(settings.store_url)
     scanner = Scanner(store, settings.source_dir, settings.file_pattern, ParseRules.of(settings))
-    schedule = ScanSchedule(scanner, settings.scan_interval)
+    schedule = ScanSchedule(scanner, settings.scan_interval, settings.watch)
     app = Flask(__name__)
     found = app.extensions["feedsvc"] = Services(settings, store, Publisher(store, settings), schedule)
     found.polls = FastPolls(app.wsgi_app, found)
