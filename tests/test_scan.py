@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import subprocess
@@ -14,8 +15,8 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from bench.corpus import generate
-from feedsvc.model import ScanReport
-from feedsvc.parse import ParseRules
+from feedsvc.model import Article, ScanReport
+from feedsvc.parse import ParseRules, parse_files, walk
 from feedsvc.scan import BATCH_SIZE, PARALLEL_FROM, Scanner
 from feedsvc.settings import Settings
 from feedsvc.store import Store, open_store
@@ -178,6 +179,22 @@ def test_new_corpus_statistics_recut_stored_tags(store: Store, tmp_path: Path) -
     report = scan.scan()
     assert report.changed == 3  # two new, one re-cut
     assert [t.name for t in store.entries(["0"])[0].article.tags] == ["ملف الغلاء", "الرياض"]
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_a_scan_cuts_tags_as_check_does(tmp_path: Path, processes: int) -> None:
+    """Whether parsed here or in a pool, with whatever pairs were known when
+    each file was read, the stored tags are those of one pass over the corpus."""
+    store = open_store(f"sqlite:///{tmp_path / 'feedsvc.db'}")
+    source = tmp_path / "src"
+    generate(source, PARALLEL_FROM + 200, seed=9, with_expected=False)
+    rules = dataclasses.replace(ParseRules.of(Settings(lexicon=ROOT / "config" / "lexicon.txt")), processes=processes)
+    Scanner(store, source, "*.txt", rules).scan()
+    checked = [a for a in parse_files(walk(source, "*.txt"), rules) if isinstance(a, Article)]
+    stored = {e.article.id: e.article.tags for e in store.entries([a.id for a in checked])}
+    assert {a.id: a.tags for a in checked} == stored
+    assert sum(len(tags) > 0 for tags in stored.values()) > PARALLEL_FROM  # something was cut
+    store.close()
 
 
 def test_the_scanner_lock_admits_one_holder(store: Store) -> None:
