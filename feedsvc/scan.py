@@ -31,7 +31,7 @@ from feedsvc.errors import SourceError
 from feedsvc.model import Article, FileStamp, Rejected, ScanReport, utc_now
 from feedsvc.parse import ParseRules, SourceFile, TagStats, files_at, finish, read_draft, read_file, retag, walk
 from feedsvc.parse.tags import SEPARATORS_RE
-from feedsvc.store import Batch, Store
+from feedsvc.store import Applied, Batch, Store
 
 # Each batch rewrites index pages all over the store; fewer, larger batches
 # rewrite each page fewer times (a first scan of 100,000 files: five seconds).
@@ -183,11 +183,12 @@ class Scanner:
     reloaded when the store's scan generation shows another process wrote.
     """
 
-    def __init__(self, store: Store, root: Path, pattern: str, rules: ParseRules) -> None:
+    def __init__(self, store: Store, root: Path, pattern: str, rules: ParseRules, batch_size: int = BATCH_SIZE) -> None:
         self.store = store
         self.root = root
         self.pattern = pattern
         self.rules = rules
+        self.batch_size = batch_size
         self._generation = -1
         self._index: dict[str, FileStamp] = {}
         self._stats: TagStats | None = None
@@ -232,34 +233,43 @@ class Scanner:
         return started
 
     def _carry_out(self, work: Work, started: datetime, progress: OnProgress) -> ScanReport:
-        """Read, parse and write what `work` says."""
-        batch, fresh = self._examine_all(work, progress)
-        changed = removed = 0
-        items: list[tuple[Article, FileStamp | None]] = []
-        if fresh or work.removed:
-            items = self._settle(fresh, [self._index[p].article_id for p in work.removed])
-        if batch or items:
-            for start in range(0, max(len(items), 1), BATCH_SIZE):
-                part = Batch(articles=items[start:start + BATCH_SIZE])
-                if start == 0:
-                    part.rejected, part.touched, part.removed = batch.rejected, batch.touched, batch.removed
-                applied = self.store.apply(part, utc_now())
-                changed += applied.changed
-                removed += applied.removed
-                self._remember(part)
-                progress("writing", min(start + BATCH_SIZE, len(items)), len(items))
+        """Read, parse and write what `work` says, a batch at a time, each
+        batch written while the next is being parsed. Each batch teaches the
+        tag statistics its tag lines and is cut with all they know by then;
+        the articles whose cut what was learned after them changes (written
+        earlier in this scan, or stored before it) are cut again at the end."""
+        before = self._pairs
+        removed_ids = [self._index[p].article_id for p in work.removed]
+        written: list[tuple[frozenset[str], list[Article]]] = []  # each batch's articles, and their pairs
+        changed: set[str] = set()
+        removed = parsed = 0
+        for part in self._read_in_batches(work, progress):
+            parsed += len(part.articles) + len(part.rejected)
+            pairs = self._learn([a for a, _ in part.articles], removed_ids if part.removed else [])
+            if difference := pairs ^ before:
+                part.articles = [(self._recut(a) if affected_by(difference, a.tag_lines) else a, s)
+                                 for a, s in part.articles]
+            applied = self._write(part)
+            changed |= applied.changed
+            removed += applied.removed
+            written.append((pairs, [a for a, _ in part.articles]))
+            progress("writing", sum(len(w) for _, w in written), len(work.to_read))
+        again = self._cut_again(written, before)
+        for start in range(0, len(again), self.batch_size):
+            changed |= self._write(Batch(articles=again[start:start + self.batch_size])).changed
+        if written:
             # tells a scanner in another process that what it holds is stale
             self._generation = (self.store.get_meta("scan_generation") or 0) + 1
             self.store.set_meta("scan_generation", self._generation)
         rejected = sum(stamp.error is not None for stamp in self._index.values())
-        report = ScanReport(started, utc_now(), work.seen, len(work.to_read), len(fresh) + len(batch.rejected),
-                            changed, removed, rejected)
+        report = ScanReport(started, utc_now(), work.seen, len(work.to_read), parsed, len(changed), removed, rejected)
         self.store.save_report(report)
         return report
 
-    def _examine_all(self, work: Work, progress: OnProgress) -> tuple[Batch, list[tuple[Article, FileStamp]]]:
+    def _read_in_batches(self, work: Work, progress: OnProgress) -> Iterator[Batch]:
+        """The files to read, parsed, in batches of up to `batch_size` articles
+        (the first also removes what `work` says is gone)."""
         batch = Batch(removed=work.removed)
-        fresh: list[tuple[Article, FileStamp]] = []
         befores = [self._index.get(source.path) for source in work.to_read]
         jobs = [(source, before.digest if before else None)
                 for source, before in zip(work.to_read, befores, strict=True)]
@@ -273,8 +283,17 @@ class Scanner:
                 log.warning("rejected %s: %s", source.path, found.reason)
                 batch.rejected.append(replace(stamp, error=found.reason))
             else:
-                fresh.append((found, replace(stamp, article_id=found.id)))
-        return batch, fresh
+                batch.articles.append((found, replace(stamp, article_id=found.id)))
+                if len(batch.articles) == self.batch_size:
+                    yield batch
+                    batch = Batch()
+        if batch:
+            yield batch
+
+    def _write(self, batch: Batch) -> Applied:
+        applied = self.store.apply(batch, utc_now())
+        self._remember(batch)
+        return applied
 
     def _sync(self) -> None:
         generation = self.store.get_meta("scan_generation") or 0
@@ -292,33 +311,39 @@ class Scanner:
                 stamp = replace(stamp, article_id=before.article_id)
             self._index[stamp.path] = stamp
 
-    def _settle(self, fresh: list[tuple[Article, FileStamp]], removed_ids: list[str | None]
-                ) -> list[tuple[Article, FileStamp | None]]:
-        """Update the tag statistics, and re-cut the tags of the articles
-        (fresh or stored) whose cut the word pairs they now teach change."""
+    def _learn(self, fresh: list[Article], removed_ids: list[str | None]) -> frozenset[str]:
+        """Update the tag statistics by the difference; the pairs they teach now."""
+        if not fresh and not removed_ids:
+            return self._pairs
         stats = self._load_stats()
-        before = self._pairs
-        for article_id in [*removed_ids, *(a.id for a, _ in fresh)]:
+        for article_id in [*removed_ids, *(a.id for a in fresh)]:
             if article_id is not None and article_id in self._lines:
                 stats.remove(self._lines.pop(article_id))
-        for article, _ in fresh:
+        for article in fresh:
             stats.add(article.tag_lines)
             self._lines[article.id] = article.tag_lines
-        pairs = self._pairs = stats.learned()
-        difference = pairs ^ before
-        if not difference:
-            return list(fresh)
-        lexicon = self.rules.lexicon
-        items: list[tuple[Article, FileStamp | None]] = [
-            (retag(a, a.tag_lines, lexicon, pairs) if affected_by(difference, a.tag_lines) else a, s)
-            for a, s in fresh]
-        fresh_ids = {a.id for a, _ in fresh}
-        stored = [i for i, lines in self._lines.items() if i not in fresh_ids and affected_by(difference, lines)]
-        for entry in self.store.entries(stored):
-            again = retag(entry.article, entry.article.tag_lines, lexicon, pairs)
-            if again.tags != entry.article.tags:
-                items.append((again, None))
-        return items
+        self._pairs = stats.learned()
+        return self._pairs
+
+    def _recut(self, article: Article) -> Article:
+        return retag(article, article.tag_lines, self.rules.lexicon, self._pairs)
+
+    def _cut_again(self, written: list[tuple[frozenset[str], list[Article]]], before: frozenset[str]
+                   ) -> list[tuple[Article, FileStamp | None]]:
+        """The articles whose tags the pairs learned by now cut differently
+        than the pairs they were cut with: this scan's, batch by batch, and
+        the stored ones, cut with the pairs known `before` this scan."""
+        now = self._pairs
+        again: list[tuple[Article, FileStamp | None]] = []
+        for pairs, articles in written:
+            if difference := now ^ pairs:
+                again += [(a, None) for a in articles if affected_by(difference, a.tag_lines)]
+        if difference := now ^ before:
+            fresh = {a.id for _, articles in written for a in articles}
+            stored = [i for i, lines in self._lines.items() if i not in fresh and affected_by(difference, lines)]
+            again += [(entry.article, None) for entry in self.store.entries(stored)]
+        recut = [(self._recut(a), stamp) for a, stamp in again]
+        return [(new, stamp) for (new, stamp), (old, _) in zip(recut, again, strict=True) if new.tags != old.tags]
 
     def _load_stats(self) -> TagStats:
         if self._stats is None:

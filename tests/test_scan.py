@@ -181,20 +181,18 @@ def test_new_corpus_statistics_recut_stored_tags(store: Store, tmp_path: Path) -
     assert [t.name for t in store.entries(["0"])[0].article.tags] == ["ملف الغلاء", "الرياض"]
 
 
-@pytest.mark.parametrize("processes", [1, 2])
-def test_a_scan_cuts_tags_as_check_does(tmp_path: Path, processes: int) -> None:
-    """Whether parsed here or in a pool, with whatever pairs were known when
-    each file was read, the stored tags are those of one pass over the corpus."""
-    store = open_store(f"sqlite:///{tmp_path / 'feedsvc.db'}")
+def test_articles_written_before_the_pairs_were_learned_are_cut_again(store: Store, tmp_path: Path) -> None:
     source = tmp_path / "src"
-    generate(source, PARALLEL_FROM + 200, seed=9, with_expected=False)
-    rules = dataclasses.replace(ParseRules.of(Settings(lexicon=ROOT / "config" / "lexicon.txt")), processes=processes)
-    Scanner(store, source, "*.txt", rules).scan()
-    checked = [a for a in parse_files(walk(source, "*.txt"), rules) if isinstance(a, Article)]
-    stored = {e.article.id: e.article.tags for e in store.entries([a.id for a in checked])}
-    assert {a.id: a.tags for a in checked} == stored
-    assert sum(len(tags) > 0 for tags in stored.values()) > PARALLEL_FROM  # something was cut
-    store.close()
+    write(source / "0.txt", "عنوان 0", tags="ملف الغلاء الرياض")
+    for n in (1, 2):
+        write(source / f"{n}.txt", f"عنوان {n}", tags="جدة ملف الغلاء")
+    rules = ParseRules.of(Settings(lexicon=ROOT / "config" / "lexicon.txt"))
+    report = Scanner(store, source, "*.txt", rules, batch_size=1).scan()  # the pair is known after the third
+    assert report.changed == 3
+    entries = store.entries(["0", "1", "2"])
+    assert [[t.name for t in e.article.tags] for e in entries] == [
+        ["ملف الغلاء", "الرياض"], ["جدة", "ملف الغلاء"], ["جدة", "ملف الغلاء"]]
+    assert all(e.updated == e.article.published for e in entries)
 
 
 def test_the_scanner_lock_admits_one_holder(store: Store) -> None:
@@ -258,6 +256,26 @@ def two_batches(tmp_path_factory: pytest.TempPathFactory) -> Path:
     source = tmp_path_factory.mktemp("two-batches")
     generate(source, 2 * BATCH_SIZE, seed=4, with_expected=False)
     return source
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_a_scan_cuts_tags_as_check_does(tmp_path: Path, two_batches: Path, processes: int) -> None:
+    """Parsed here or in a pool, batch by batch with the pairs learned so
+    far, then cut again: the stored tags are those of one pass over the
+    corpus. (In the pool, two batches; here, one.)"""
+    source = two_batches
+    if processes == 1:
+        source = tmp_path / "src"
+        generate(source, 1500, seed=9, with_expected=False)
+    store = open_store(f"sqlite:///{tmp_path / 'feedsvc.db'}")
+    rules = dataclasses.replace(ParseRules.of(Settings(lexicon=ROOT / "config" / "lexicon.txt")), processes=processes)
+    report = Scanner(store, source, "*.txt", rules).scan()
+    checked = [a for a in parse_files(walk(source, "*.txt"), rules) if isinstance(a, Article)]
+    stored = {e.article.id: e for e in store.entries([a.id for a in checked])}
+    assert {a.id: a.tags for a in checked} == {i: e.article.tags for i, e in stored.items()}
+    assert report.changed == len(checked)  # each counted once, however often it was cut
+    assert all(e.updated == e.article.published for e in stored.values())  # new: not "updated" by a re-cut
+    store.close()
 
 
 def parsing_processes(pid: int) -> list[int]:

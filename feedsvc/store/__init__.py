@@ -28,7 +28,7 @@ from feedsvc.store.schema import articles as articles_table
 from feedsvc.store.schema import read_also as read_also_table
 from feedsvc.store.schema import tags as tags_table
 
-__all__ = ["Batch", "Store", "open_store"]
+__all__ = ["Applied", "Batch", "Store", "open_store"]
 
 
 @dataclass
@@ -36,7 +36,7 @@ class Batch:
     """One scan batch, written in one transaction.
 
     `articles` pairs each parsed article with its file's stamp (None for an
-    article re-tagged without its file changing).
+    article re-tagged without its file changing: it keeps its `updated`).
     """
 
     articles: list[tuple[Article, FileStamp | None]] = field(default_factory=list)
@@ -50,7 +50,7 @@ class Batch:
 
 @dataclass(frozen=True, slots=True)
 class Applied:
-    changed: int
+    changed: frozenset[str]  # ids of the articles whose stored content changed, new ones included
     removed: int
 
 
@@ -220,12 +220,16 @@ class Store:
         titles: set[str] = set()
         old = rows.stored(conn, [a.id for a, _ in batch.articles]) if batch.articles else {}
         changed: list[tuple[Article, rows.Serialized, datetime]] = []
-        for article, _stamp in batch.articles:
+        for article, stamp in batch.articles:
             serialized = rows.serialize(article)
             before = old.get(article.id)
-            if before is not None and before.digest == serialized.digest:
+            if before is None:
+                updated = article.published
+            elif before.digest == serialized.digest:
                 continue
-            changed.append((article, serialized, article.published if before is None else now))
+            else:  # a re-cut changes the tags the corpus gives an article, not what its file says
+                updated = before.updated if stamp is None else now
+            changed.append((article, serialized, updated))
             scopes |= {f"tag:{t.key}" for t in article.tags}
             titles.add(title_key(article.title))
             if before is not None:
@@ -250,7 +254,7 @@ class Store:
             scopes |= rows.scopes_relating_to(conn, titles) | {"all", "site"}
             rows.refresh_tags(conn, [s[4:] for s in scopes if s.startswith("tag:")])
             rows.bump_versions(conn, scopes)
-        return Applied(len(changed), len(removed_ids))
+        return Applied(frozenset(a.id for a, _, _ in changed), len(removed_ids))
 
     def _write_stamps(self, conn: Connection, stamps: list[FileStamp]) -> None:
         if not stamps:

@@ -59,16 +59,18 @@ class _Stored:
     digest: str
     title_key: str
     tag_keys: frozenset[str]
+    updated: datetime
 
 
 def stored(conn: Connection, ids: list[str]) -> dict[str, _Stored]:
-    rows = conn.execute(select(articles.c.id, articles.c.digest, articles.c.title_key)
+    rows = conn.execute(select(articles.c.id, articles.c.digest, articles.c.title_key, articles.c.updated)
                         .where(articles.c.id.in_(ids))).all()
     keys: dict[str, set[str]] = {}
     for article_id, key in conn.execute(select(article_tags.c.article_id, article_tags.c.tag_key)
                                         .where(article_tags.c.article_id.in_(ids))):
         keys.setdefault(article_id, set()).add(key)
-    return {r.id: _Stored(r.digest, r.title_key, frozenset(keys.get(r.id, ()))) for r in rows}
+    return {r.id: _Stored(r.digest, r.title_key, frozenset(keys.get(r.id, ())), from_micros(r.updated))
+            for r in rows}
 
 
 def delete_articles(conn: Connection, ids: list[str]) -> None:
