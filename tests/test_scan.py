@@ -20,6 +20,7 @@ from feedsvc.parse import ParseRules, parse_files, walk
 from feedsvc.scan import BATCH_SIZE, PARALLEL_FROM, Scanner
 from feedsvc.settings import Settings
 from feedsvc.store import Store, open_store
+from feedsvc.store.schema import SCHEMA_VERSION
 from tests.conftest import ROOT, run_feedsvc, run_on_terminal
 
 ARTICLE = "{title}\nتاريخ النشر: 2023-10-13\n{body}\nكلمات دلالية: {tags}\n"
@@ -349,15 +350,17 @@ def test_a_store_of_schema_version_1_is_upgraded_in_place(store_url: str, source
     newest = store.newest_ids(tag.key, 5)
     store.close()
     engine = create_engine(store_url)
-    with engine.begin() as conn:  # what version 1 had: no published in article_tags
+    with engine.begin() as conn:  # what version 1 had: no published in article_tags, a title_key index
         conn.execute(text("DROP INDEX article_tags_newest"))
         conn.execute(text("ALTER TABLE article_tags DROP COLUMN published"))
+        conn.execute(text("DROP INDEX articles_title"))
+        conn.execute(text("CREATE INDEX ix_articles_title_key ON articles (title_key)"))
         conn.execute(text("UPDATE meta SET value = '1' WHERE key = 'schema_version'"))
     engine.dispose()
     store = open_store(store_url)
     try:
         assert store.newest_ids(tag.key, 5) == newest
-        assert store.get_meta("schema_version") == 2
+        assert store.get_meta("schema_version") == SCHEMA_VERSION
         report = scanner(store, source).scan()
         assert (report.seen, report.read, report.changed) == (40, 0, 0)
     finally:

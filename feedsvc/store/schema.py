@@ -22,7 +22,7 @@ from sqlalchemy import (
 from feedsvc.errors import StoreError
 from feedsvc.store.lock import file_lock, lock_key
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 metadata = MetaData()
 
 articles = Table(
@@ -30,7 +30,7 @@ articles = Table(
     Column("id", String(512), primary_key=True),
     Column("path", Text, nullable=False),
     Column("title", Text, nullable=False),
-    Column("title_key", Text, nullable=False, index=True),
+    Column("title_key", Text, nullable=False),
     # Times are microseconds since the epoch, lists are JSON in TEXT: plain
     # types keep bulk writes fast (no per-row processing) on both databases.
     Column("published", BigInteger, nullable=False),
@@ -40,6 +40,10 @@ articles = Table(
     Column("tag_lines", Text, nullable=False),
     Column("digest", String(64), nullable=False),  # of the parsed content: decides `updated`
     Index("articles_newest", "published", "id"),
+    # the article a related title links to is the smallest id of its title:
+    # one step down this index (on title_key alone, PostgreSQL walks the
+    # primary key for the minimum and filters every row)
+    Index("articles_title", "title_key", "id"),
 )
 article_tags = Table(
     "article_tags", metadata,
@@ -101,6 +105,8 @@ UPGRADES: dict[int, list[str]] = {
         "UPDATE article_tags SET published ="
         " (SELECT published FROM articles WHERE articles.id = article_tags.article_id)",
         "CREATE INDEX article_tags_newest ON article_tags (tag_key, published, article_id)"],
+    3: ["CREATE INDEX articles_title ON articles (title_key, id)",
+        "DROP INDEX ix_articles_title_key"],
 }
 
 
