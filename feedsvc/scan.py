@@ -18,12 +18,13 @@ import multiprocessing
 import os
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
-from itertools import pairwise
+from itertools import islice, pairwise
 from pathlib import Path
 
 from feedsvc.arabic import tag_key
@@ -38,6 +39,7 @@ from feedsvc.store import Applied, Batch, Store
 BATCH_SIZE = 5000
 PARALLEL_FROM = 2000  # files to read before a scan parses them in several processes
 CHUNK = 200  # files handed to a parsing process at a time
+AHEAD = 4  # chunks started per parsing process before their results are taken
 log = logging.getLogger("feedsvc.scan")
 
 OnProgress = Callable[[str, int, int], None]
@@ -152,27 +154,44 @@ def _exit_with_scanner(scanner: int) -> None:
     os._exit(1)
 
 
-def _examine_chunk(jobs: list[tuple[SourceFile, str | None]]) -> list[Examined]:
+def _examine_chunk(jobs: list[tuple[SourceFile, str | None]], pairs: frozenset[str]) -> list[Examined]:
     assert _cut_here is not None
-    return [examine(source, digest, _cut_here) for source, digest in jobs]
+    cut = replace(_cut_here, pairs=pairs)
+    return [examine(source, digest, cut) for source, digest in jobs]
 
 
-def examine_many(jobs: list[tuple[SourceFile, str | None]], cut: Cut) -> Iterator[Examined]:
-    """`examine` each (file, digest before), in order. Many files (a first
-    scan) are read and parsed by a pool of processes, in chunks; a few are
-    done here, sooner than a pool would start. The pool's processes are
-    spawned, not forked: the scanner runs beside threads (the scheduler's,
-    the web server's) that a fork would copy mid-step."""
-    if cut.rules.processes < 2 or len(jobs) < PARALLEL_FROM:
-        for source, digest in jobs:
-            yield examine(source, digest, cut)
-        return
+def examine_many(jobs: list[tuple[SourceFile, str | None]], cut: Cut, pairs_now: Callable[[], frozenset[str]]
+                 ) -> Iterator[tuple[Examined, frozenset[str]]]:
+    """`examine` each (file, digest before), in order, in chunks: each chunk
+    is cut with the pairs learned by the time it starts (`pairs_now()`),
+    yielded beside each of its results. Many files (a first scan) are read
+    and parsed by a pool of processes, a few chunks ahead of the caller; a
+    few files are done here, sooner than a pool would start. The pool's
+    processes are spawned, not forked: the scanner runs beside threads (the
+    scheduler's, the web server's) that a fork would copy mid-step."""
     chunks = [jobs[start:start + CHUNK] for start in range(0, len(jobs), CHUNK)]
+    if cut.rules.processes < 2 or len(jobs) < PARALLEL_FROM:
+        for chunk in chunks:
+            pairs = pairs_now()
+            here = replace(cut, pairs=pairs)
+            yield from ((examine(source, digest, here), pairs) for source, digest in chunk)
+        return
     spawn = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(cut.rules.processes, mp_context=spawn,
                              initializer=_start_parsing_process, initargs=(cut, os.getpid())) as pool:
-        for results in pool.map(_examine_chunk, chunks):
-            yield from results
+        waiting = iter(chunks)
+        started: deque[tuple[frozenset[str], Future[list[Examined]]]] = deque()
+
+        def start(count: int) -> None:
+            for chunk in islice(waiting, count):
+                pairs = pairs_now()
+                started.append((pairs, pool.submit(_examine_chunk, chunk, pairs)))
+
+        start(AHEAD * cut.rules.processes)
+        while started:
+            pairs, future = started.popleft()
+            start(1)
+            yield from ((result, pairs) for result in future.result())
 
 
 class Scanner:
@@ -202,7 +221,9 @@ class Scanner:
             started = self._start()
             unlisted: list[str] = []
             work = decide(walk(self.root, self.pattern, unlisted), self._index, unlisted)
-            return self._carry_out(work, started, progress)
+            report = self._carry_out(work, started, progress)
+            self.store.save_report(report)  # the last full scan's: what /status and /metrics show
+            return report
 
     def scan_paths(self, paths: Iterable[str]) -> ScanReport:
         """Look only at these paths (relative to the root: files, or folders
@@ -243,12 +264,12 @@ class Scanner:
         written: list[tuple[frozenset[str], list[Article]]] = []  # each batch's articles, and their pairs
         changed: set[str] = set()
         removed = parsed = 0
-        for part in self._read_in_batches(work, progress):
+        for part, cut_with in self._read_in_batches(work, progress):
             parsed += len(part.articles) + len(part.rejected)
             pairs = self._learn([a for a, _ in part.articles], removed_ids if part.removed else [])
-            if difference := pairs ^ before:
-                part.articles = [(self._recut(a) if affected_by(difference, a.tag_lines) else a, s)
-                                 for a, s in part.articles]
+            differences = {used: pairs ^ used for used in set(cut_with)}
+            part.articles = [(self._recut(a) if differences[used] and affected_by(differences[used], a.tag_lines)
+                              else a, s) for (a, s), used in zip(part.articles, cut_with, strict=True)]
             applied = self._write(part)
             changed |= applied.changed
             removed += applied.removed
@@ -262,19 +283,19 @@ class Scanner:
             self._generation = (self.store.get_meta("scan_generation") or 0) + 1
             self.store.set_meta("scan_generation", self._generation)
         rejected = sum(stamp.error is not None for stamp in self._index.values())
-        report = ScanReport(started, utc_now(), work.seen, len(work.to_read), parsed, len(changed), removed, rejected)
-        self.store.save_report(report)
-        return report
+        return ScanReport(started, utc_now(), work.seen, len(work.to_read), parsed, len(changed), removed, rejected)
 
-    def _read_in_batches(self, work: Work, progress: OnProgress) -> Iterator[Batch]:
+    def _read_in_batches(self, work: Work, progress: OnProgress) -> Iterator[tuple[Batch, list[frozenset[str]]]]:
         """The files to read, parsed, in batches of up to `batch_size` articles
-        (the first also removes what `work` says is gone)."""
-        batch = Batch(removed=work.removed)
+        (the first also removes what `work` says is gone), each article with
+        the pairs it was cut with."""
+        batch, cut_with = Batch(removed=work.removed), []
         befores = [self._index.get(source.path) for source in work.to_read]
         jobs = [(source, before.digest if before else None)
                 for source, before in zip(work.to_read, befores, strict=True)]
-        examined = examine_many(jobs, Cut(self.rules, self._pairs, utc_now()))
-        for done, (source, before, (digest, found)) in enumerate(zip(work.to_read, befores, examined, strict=True), 1):
+        examined = examine_many(jobs, Cut(self.rules, self._pairs, utc_now()), lambda: self._pairs)
+        for done, (source, before, ((digest, found), pairs)) in enumerate(
+                zip(work.to_read, befores, examined, strict=True), 1):
             progress("reading", done, len(work.to_read))
             stamp = FileStamp(source.path, source.size, source.mtime_ns, digest)
             if found is None:
@@ -284,11 +305,12 @@ class Scanner:
                 batch.rejected.append(replace(stamp, error=found.reason))
             else:
                 batch.articles.append((found, replace(stamp, article_id=found.id)))
+                cut_with.append(pairs)
                 if len(batch.articles) == self.batch_size:
-                    yield batch
-                    batch = Batch()
+                    yield batch, cut_with
+                    batch, cut_with = Batch(), []
         if batch:
-            yield batch
+            yield batch, cut_with
 
     def _write(self, batch: Batch) -> Applied:
         applied = self.store.apply(batch, utc_now())
