@@ -229,17 +229,18 @@ class Scanner:
         """Look only at these paths (relative to the root: files, or folders
         and all they hold), as a watch reports them changed, created, moved
         or deleted."""
+        paths = set(paths)  # taken twice below, and deduplicated
         with self._running, _without_cycle_collection():
             started = self._start()
             found: dict[str, SourceFile] = {}  # by path: a folder and a file in it may both be named
             maybe_folders = []
-            for relative in set(paths):
+            for relative in paths:
                 here = files_at(self.root, self.pattern, relative)
                 found.update((source.path, source) for source in here)
                 if here != [] and here[0].path == relative:
                     continue  # a file (and the only one there)
                 maybe_folders.append(relative + "/")
-            gone = [path for path in set(paths) if path in self._index and path not in found]
+            gone = [path for path in paths if path in self._index and path not in found]
             if maybe_folders:
                 gone += [path for path in self._index if path.startswith(tuple(maybe_folders)) and path not in found]
             to_read = [source for source in found.values() if _moved(source, self._index.get(source.path))]
