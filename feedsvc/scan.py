@@ -105,8 +105,9 @@ def affected_by(pairs: frozenset[str], tag_lines: tuple[str, ...]) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Cut:
-    """What a scan parses files with: the rules, the word pairs learned when
-    it started, and its clock for the future-date warning."""
+    """What a scan parses a chunk of files with: the rules, the word pairs
+    learned by the time the chunk starts, and the scan's clock for the
+    future-date warning."""
 
     rules: ParseRules
     pairs: frozenset[str]
@@ -120,8 +121,8 @@ Examined = tuple[str, Article | Rejected | None]
 def examine(source: SourceFile, digest_before: str | None, cut: Cut) -> Examined:
     """Read one file: its digest, and its article unless its bytes are unchanged.
 
-    The article's tags are cut with the pairs learned before this scan; the
-    scan re-cuts the few whose cut the pairs it learns change (`affected_by`).
+    The article's tags are cut with `cut.pairs`; the scan re-cuts the few
+    whose cut the pairs it learns later change (`affected_by`).
     """
     data = read_file(source, cut.rules.max_file_size)
     if isinstance(data, Rejected):
@@ -275,7 +276,7 @@ class Scanner:
             changed |= applied.changed
             removed += applied.removed
             written.append((pairs, [a for a, _ in part.articles]))
-            progress("writing", sum(len(w) for _, w in written), len(work.to_read))
+            progress("writing", parsed, len(work.to_read))
         again = self._cut_again(written, before)
         for start in range(0, len(again), self.batch_size):
             changed |= self._write(Batch(articles=again[start:start + self.batch_size])).changed

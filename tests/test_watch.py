@@ -16,10 +16,10 @@ from feedsvc.schedule import ScanSchedule
 from feedsvc.settings import Settings
 from feedsvc.store import Store, open_store
 from tests.conftest import ROOT
+from tests.test_scan import ARTICLE, write
 from tests.test_schedule import wait_for
 
 RULES = ParseRules.of(Settings(lexicon=ROOT / "config" / "lexicon.txt"))
-ARTICLE = "{title}\nتاريخ النشر: 2023-10-13\nفقرة أولى عن {title}.\nكلمات دلالية: الرياض، جدة\n"
 
 
 @pytest.fixture
@@ -53,7 +53,7 @@ def test_an_edit_is_scanned_without_a_walk(watched: tuple[Store, Path]) -> None:
     article_id = str(path.relative_to(source).with_suffix(""))
     with path.open("r+b") as handle:  # written in place, as an editor without a rename saves
         handle.truncate()
-        handle.write(ARTICLE.format(title="عنوان بعد التحرير").encode())
+        handle.write(ARTICLE.format(title="عنوان بعد التحرير", body="فقرة.", tags="جدة").encode())
     assert wait_for(lambda: title_of(store, article_id) == "عنوان بعد التحرير", 5)
     report = store.last_report()  # the last full scan's, still the first
     assert report is not None and (report.seen, report.read, report.changed) == (20, 20, 20)
@@ -62,10 +62,10 @@ def test_an_edit_is_scanned_without_a_walk(watched: tuple[Store, Path]) -> None:
 def test_new_files_and_folders_arrive_and_deleted_ones_leave(watched: tuple[Store, Path], tmp_path: Path) -> None:
     store, source = watched
     (source / "new").mkdir()
-    (source / "new" / "one.txt").write_text(ARTICLE.format(title="خبر جديد"), encoding="utf-8")
+    write(source / "new" / "one.txt", "خبر جديد")
     outside = tmp_path / "prepared"
     outside.mkdir()
-    (outside / "two.txt").write_text(ARTICLE.format(title="خبر منقول"), encoding="utf-8")
+    write(outside / "two.txt", "خبر منقول")
     os.rename(outside, source / "moved-in")  # a folder moved in whole: no event for its files
     assert wait_for(lambda: {"new/one", "moved-in/two"} <= stored_ids(store), 5)
 
@@ -80,8 +80,8 @@ def test_new_files_and_folders_arrive_and_deleted_ones_leave(watched: tuple[Stor
 def test_hidden_and_other_files_are_ignored(watched: tuple[Store, Path]) -> None:
     store, source = watched
     before = store.file_index()
-    (source / ".draft.txt").write_text(ARTICLE.format(title="مسودة"), encoding="utf-8")
-    (source / "notes.md").write_text(ARTICLE.format(title="ملاحظات"), encoding="utf-8")
-    (source / "real.txt").write_text(ARTICLE.format(title="خبر حقيقي"), encoding="utf-8")
+    write(source / ".draft.txt", "مسودة")
+    write(source / "notes.md", "ملاحظات")
+    write(source / "real.txt", "خبر حقيقي")
     assert wait_for(lambda: "real" in stored_ids(store), 5)
     assert set(store.file_index()) - set(before) == {"real.txt"}
