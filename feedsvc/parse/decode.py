@@ -7,6 +7,7 @@ from typing import NoReturn
 
 from feedsvc.errors import SourceError
 
+_UTF8_BOM = b"\xef\xbb\xbf"
 _CONTROL_RE = re.compile("[\x00-\x08\x0b\x0e-\x1f\ufffd]")
 # The same control characters as bytes: in UTF-8 and Windows-1256 each is a
 # byte of its own, so they can be counted before decoding, cheaply.
@@ -29,23 +30,17 @@ def decode(data: bytes, path: str, max_size: int) -> tuple[str, list[str]]:
     if not data:
         raise SourceError(path, "empty file")
     warnings: list[str] = []
-    if data.startswith(b"\xef\xbb\xbf"):
-        text = _utf8(data[3:], path, warnings)
-    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    utf16_bom = data.startswith((b"\xff\xfe", b"\xfe\xff"))
+    if data.startswith(_UTF8_BOM) or not (utf16_bom or b"\x00" in data):
+        return _eight_bit(data, path, warnings), warnings
+    if utf16_bom:
         try:
             text = data.decode("utf-16")
         except UnicodeDecodeError:
             raise SourceError(path, "binary file (invalid UTF-16 after a UTF-16 byte order mark)") from None
-    elif b"\x00" in data:
+    else:
         text = _bomless_utf16(data, path)
         warnings.append("UTF-16 without a byte order mark")
-    else:
-        if len(data) - len(data.translate(None, _CONTROL_BYTES)) > _MAX_JUNK_SHARE * len(data):
-            _binary(path, "mostly control or undecodable characters")
-        try:
-            return data.decode("utf-8"), warnings
-        except UnicodeDecodeError:
-            text = _utf8_or_cp1256(data, path, warnings)
     if len(_CONTROL_RE.findall(text)) > _MAX_JUNK_SHARE * len(text):
         _binary(path, "mostly control or undecodable characters")
     return text, warnings
@@ -55,11 +50,20 @@ def too_large(size: int, limit: int) -> str:
     return f"file too large ({size} bytes; the limit is {limit})"
 
 
-def _utf8(data: bytes, path: str, warnings: list[str]) -> str:
+def _eight_bit(data: bytes, path: str, warnings: list[str]) -> str:
+    """UTF-8 (with a BOM or without), or Windows-1256 without a BOM. Control
+    characters are one byte each in both, so they are counted before decoding."""
+    bom = data.startswith(_UTF8_BOM)
+    if bom:
+        data = data[len(_UTF8_BOM):]
+    if len(data) - len(data.translate(None, _CONTROL_BYTES)) > _MAX_JUNK_SHARE * len(data):
+        _binary(path, "mostly control or undecodable characters")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        return _damaged_utf8(data, path, warnings) or _binary(path)
+        if bom:
+            return _damaged_utf8(data, path, warnings) or _binary(path)
+        return _utf8_or_cp1256(data, path, warnings)
 
 
 def _utf8_or_cp1256(data: bytes, path: str, warnings: list[str]) -> str:

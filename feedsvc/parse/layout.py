@@ -12,7 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from feedsvc.arabic import IGNORABLE, clean_display, fold_marker, strip_xml_illegal
+from feedsvc.arabic import IGNORABLE, clean_display, fold_marker
 from feedsvc.errors import SourceError
 from feedsvc.model import ReadAlso
 
@@ -123,27 +123,31 @@ def split_lines(text: str) -> list[str]:
     A tab is kept (one, between cleaned parts), because it separates tags on
     a tag line; every other part of the layout reads it as a space.
     """
-    text = strip_xml_illegal(text).replace("\r\n", "\n").replace("\r", "\n")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     if "\u2028" in text or "\u2029" in text:
         text = text.replace("\u2028", "\n").replace("\u2029", "\n")
-    if _clean_already(text):  # most files: each line is its own display form
-        return [line for line in text.split("\n") if line and (line[0].isalnum() or not _BLANK_RE.fullmatch(line))]
-    lines = (_clean_keeping_tabs(raw) for raw in text.split("\n"))
-    return [line for line in lines if not _BLANK_RE.fullmatch(line)]
+    lines = []
+    for line in text.split("\n"):
+        if not _clean_already(line):
+            line = _clean_keeping_tabs(line)
+        if line and (line[0].isalnum() or not _BLANK_RE.fullmatch(line)):
+            lines.append(line)
+    return lines
 
 
-def _clean_already(text: str) -> bool:
-    """Whether cleaning would leave every line as it is: no character
-    references, tabs or other non-printing characters, no space doubled or
-    at either end of a line. Tested on the whole text at once."""
-    return ("&" not in text and "  " not in text and " \n" not in text and "\n " not in text
-            and text[:1] != " " and text[-1:] != " " and text.replace("\n", "").isprintable())
+def _clean_already(line: str) -> bool:
+    """Whether cleaning would leave the line as it is (most lines): no
+    character references, tabs or other non-printing characters, no space
+    doubled or at either end."""
+    return (line.isprintable() and "&" not in line and "  " not in line
+            and line[:1] != " " and line[-1:] != " ")
 
 
 def _clean_keeping_tabs(raw: str) -> str:
     if "\t" not in raw:
-        return clean_display(raw, xml_clean=True)
-    return "\t".join(part for part in (clean_display(p, xml_clean=True) for p in raw.split("\t")) if part)
+        return clean_display(raw)
+    return "\t".join(part for part in (clean_display(p) for p in raw.split("\t")) if part)
 
 
 def _untab(line: str) -> str:
