@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from itertools import product
 
 from feedsvc.arabic import IGNORABLE, clean_display, fold_marker
 from feedsvc.errors import SourceError
@@ -45,6 +46,13 @@ _MARKER_RE = re.compile(
 _MARKER_STARTS = frozenset("اأإآٱكتم" + "".join(chr(c) for c in range(0x064B, 0x0660)) + "\u0670\u0640"
                            + "\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
                            + "\u2066\u2067\u2068\u2069\ufeff")
+# The basic Arabic letters: not ignorable, and unchanged by NFKC. A line
+# opening with three of them starts a marker only if they spell one of these
+# (each marker's first three letters, in every spelling its pattern accepts).
+_PLAIN_LETTERS = frozenset(map(chr, [*range(0x0621, 0x063B), *range(0x0641, 0x064B)]))
+_PLAIN_STARTS = tuple(sorted({"".join(letters) for name in [*_HEADINGS.values(), *_INLINE.values()]
+                              for letters in product(*(_LETTER_CLASSES.get(ch, ch).strip("[]")
+                                                       for ch in fold_marker(name)[:3]))}))
 _BLANK_RE = re.compile(f"[{IGNORABLE}\\s]*")
 _SENTENCE_END_RE = re.compile(r"[.!?؟…:،,;؛][\"'”’»›)\]]*$")
 MAX_HEADLINE_WORDS = 25
@@ -62,21 +70,23 @@ def marker(line: str) -> Marker | None:
     """The marker a cleaned line starts with, if any (source-format.md)."""
     if line[0] not in _MARKER_STARTS and line[0] < "\ufb50":
         return None  # most lines: no marker starts with this letter, nor does NFKC make one
-    found = _marker_in(line, line, None)
+    if _PLAIN_LETTERS.issuperset(line[:3]) and not line.startswith(_PLAIN_STARTS):
+        return None
+    m = _MARKER_RE.match(line)
+    if m is not None:
+        return _marker_of(m, line, None)
     head = line[:64]
-    if found is not None or unicodedata.is_normalized("NFKC", head):
-        return found
+    if unicodedata.is_normalized("NFKC", head):
+        return None
     folded, index = _fold_with_index(head)
     index += range(len(head) + 1, len(line) + 1)
-    return _marker_in(folded + line[64:], line, index)
+    m = _MARKER_RE.match(folded + line[64:])
+    return _marker_of(m, line, index) if m is not None else None
 
 
-def _marker_in(matched: str, line: str, index: list[int] | None) -> Marker | None:
-    """Match `matched` (the line, or its folded head); `index` maps its
-    positions back to `line` (None: the same positions)."""
-    m = _MARKER_RE.match(matched)
-    if m is None:
-        return None
+def _marker_of(m: re.Match[str], line: str, index: list[int] | None) -> Marker | None:
+    """The marker matched on `line`, or on its folded head: `index` maps
+    positions in what was matched back to `line` (None: the same positions)."""
     kind = m.lastgroup or ""
     if kind.endswith("_sep"):
         kind = kind[:-4]
