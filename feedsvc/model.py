@@ -16,7 +16,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def _pickled_as_call(record: Any) -> tuple[type, tuple[Any, ...]]:
+def pickled_as_call(record: Any) -> tuple[type, tuple[Any, ...]]:
     """`__reduce__` for the records a scan's parsing processes send back:
     pickled as a constructor call, three times cheaper than the frozen
     dataclass default (a Python-level __getstate__ and __setstate__)."""
@@ -30,7 +30,7 @@ class Tag:
     name: str
     key: str
 
-    __reduce__ = _pickled_as_call
+    __reduce__ = pickled_as_call
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +40,7 @@ class ReadAlso:
     title: str
     body: tuple[str, ...]
 
-    __reduce__ = _pickled_as_call
+    __reduce__ = pickled_as_call
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +80,7 @@ class Article:
     tag_lines: tuple[str, ...] = ()  # as written: the corpus statistics are learned from them
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
-    __reduce__ = _pickled_as_call
+    __reduce__ = pickled_as_call
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +91,7 @@ class Rejected:
     path: str
     reason: str
 
-    __reduce__ = _pickled_as_call
+    __reduce__ = pickled_as_call
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,7 +32,7 @@ from feedsvc.errors import SourceError
 from feedsvc.model import Article, FileStamp, Rejected, ScanReport, utc_now
 from feedsvc.parse import ParseRules, SourceFile, TagStats, files_at, finish, read_draft, read_file, retag, walk
 from feedsvc.parse.tags import SEPARATORS_RE
-from feedsvc.store import Applied, Batch, Store
+from feedsvc.store import Applied, Batch, Prepared, Store, prepare
 
 # Each batch rewrites index pages all over the store; fewer, larger batches
 # rewrite each page fewer times (a first scan of 100,000 files: five seconds).
@@ -114,12 +114,14 @@ class Cut:
     now: datetime
 
 
-Examined = tuple[str, Article | Rejected | None]
-"""A file's digest, and its article (None when its bytes are unchanged)."""
+Examined = tuple[str, Prepared | Rejected | None]
+"""A file's digest, and its article, prepared for the store (None when its
+bytes are unchanged)."""
 
 
 def examine(source: SourceFile, digest_before: str | None, cut: Cut) -> Examined:
-    """Read one file: its digest, and its article unless its bytes are unchanged.
+    """Read one file: its digest, and its article (prepared for the store)
+    unless its bytes are unchanged.
 
     The article's tags are cut with `cut.pairs`; the scan re-cuts the few
     whose cut the pairs it learns later change (`affected_by`).
@@ -133,7 +135,7 @@ def examine(source: SourceFile, digest_before: str | None, cut: Cut) -> Examined
     draft = read_draft(data, source, cut.rules.max_file_size)
     if isinstance(draft, Rejected):
         return digest, draft
-    return digest, finish(draft, cut.rules.lexicon, cut.pairs, cut.now)
+    return digest, prepare(finish(draft, cut.rules.lexicon, cut.pairs, cut.now))
 
 
 _cut_here: Cut | None = None  # in a parsing process: what its pool was started with
@@ -268,14 +270,15 @@ class Scanner:
         removed = parsed = 0
         for part, cut_with in self._read_in_batches(work, progress):
             parsed += len(part.articles) + len(part.rejected)
-            pairs = self._learn([a for a, _ in part.articles], removed_ids if part.removed else [])
+            pairs = self._learn([p.article for p, _ in part.articles], removed_ids if part.removed else [])
             differences = {used: pairs ^ used for used in set(cut_with)}
-            part.articles = [(self._recut(a) if differences[used] and affected_by(differences[used], a.tag_lines)
-                              else a, s) for (a, s), used in zip(part.articles, cut_with, strict=True)]
+            for n, ((prepared, stamp), used) in enumerate(zip(part.articles, cut_with, strict=True)):
+                if differences[used] and affected_by(differences[used], prepared.article.tag_lines):
+                    part.articles[n] = (self._recut(prepared.article), stamp)
             applied = self._write(part)
             changed |= applied.changed
             removed += applied.removed
-            written.append((pairs, [a for a, _ in part.articles]))
+            written.append((pairs, [p.article for p, _ in part.articles]))
             progress("writing", parsed, len(work.to_read))
         again = self._cut_again(written, before)
         for start in range(0, len(again), self.batch_size):
@@ -306,7 +309,7 @@ class Scanner:
                 log.warning("rejected %s: %s", source.path, found.reason)
                 batch.rejected.append(replace(stamp, error=found.reason))
             else:
-                batch.articles.append((found, replace(stamp, article_id=found.id)))
+                batch.articles.append((found, replace(stamp, article_id=found.article.id)))
                 cut_with.append(pairs)
                 if len(batch.articles) == self.batch_size:
                     yield batch, cut_with
@@ -349,25 +352,25 @@ class Scanner:
         self._pairs = stats.learned()
         return self._pairs
 
-    def _recut(self, article: Article) -> Article:
-        return retag(article, article.tag_lines, self.rules.lexicon, self._pairs)
+    def _recut(self, article: Article) -> Prepared:
+        return prepare(retag(article, article.tag_lines, self.rules.lexicon, self._pairs))
 
     def _cut_again(self, written: list[tuple[frozenset[str], list[Article]]], before: frozenset[str]
-                   ) -> list[tuple[Article, FileStamp | None]]:
+                   ) -> list[tuple[Prepared, FileStamp | None]]:
         """The articles whose tags the pairs learned by now cut differently
         than the pairs they were cut with: this scan's, batch by batch, and
         the stored ones, cut with the pairs known `before` this scan."""
         now = self._pairs
-        again: list[tuple[Article, FileStamp | None]] = []
+        again: list[Article] = []
         for pairs, articles in written:
             if difference := now ^ pairs:
-                again += [(a, None) for a in articles if affected_by(difference, a.tag_lines)]
+                again += [a for a in articles if affected_by(difference, a.tag_lines)]
         if difference := now ^ before:
             fresh = {a.id for _, articles in written for a in articles}
             stored = [i for i, lines in self._lines.items() if i not in fresh and affected_by(difference, lines)]
-            again += [(entry.article, None) for entry in self.store.entries(stored)]
-        recut = [(self._recut(a), stamp) for a, stamp in again]
-        return [(new, stamp) for (new, stamp), (old, _) in zip(recut, again, strict=True) if new.tags != old.tags]
+            again += [entry.article for entry in self.store.entries(stored)]
+        recut = [self._recut(a) for a in again]
+        return [(new, None) for new, old in zip(recut, again, strict=True) if new.article.tags != old.tags]
 
     def _load_stats(self) -> TagStats:
         if self._stats is None:

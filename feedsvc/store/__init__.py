@@ -20,26 +20,27 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from feedsvc.arabic import title_key
 from feedsvc.errors import StoreError
-from feedsvc.model import Article, Entry, FileStamp, ReadAlso, Related, ScanReport, Tag
+from feedsvc.model import Entry, FileStamp, ReadAlso, Related, ScanReport, Tag
 from feedsvc.store import articles as rows
+from feedsvc.store.articles import Prepared, prepare
 from feedsvc.store.lock import advisory_lock, file_lock
 from feedsvc.store.schema import article_tags, create_or_upgrade, files, meta, relations, versions
 from feedsvc.store.schema import articles as articles_table
 from feedsvc.store.schema import read_also as read_also_table
 from feedsvc.store.schema import tags as tags_table
 
-__all__ = ["Applied", "Batch", "Store", "open_store"]
+__all__ = ["Applied", "Batch", "Prepared", "Store", "open_store", "prepare"]
 
 
 @dataclass
 class Batch:
     """One scan batch, written in one transaction.
 
-    `articles` pairs each parsed article with its file's stamp (None for an
-    article re-tagged without its file changing: it keeps its `updated`).
+    `articles` pairs each prepared article with its file's stamp (None for
+    an article re-tagged without its file changing: it keeps its `updated`).
     """
 
-    articles: list[tuple[Article, FileStamp | None]] = field(default_factory=list)
+    articles: list[tuple[Prepared, FileStamp | None]] = field(default_factory=list)
     rejected: list[FileStamp] = field(default_factory=list)
     touched: list[FileStamp] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
@@ -218,18 +219,18 @@ class Store:
     def _apply(self, conn: Connection, batch: Batch, now: datetime) -> Applied:
         scopes: set[str] = set()
         titles: set[str] = set()
-        old = rows.stored(conn, [a.id for a, _ in batch.articles]) if batch.articles else {}
-        changed: list[tuple[Article, rows.Serialized, datetime]] = []
-        for article, stamp in batch.articles:
-            serialized = rows.serialize(article)
+        old = rows.stored(conn, [p.article.id for p, _ in batch.articles]) if batch.articles else {}
+        changed: list[tuple[Prepared, datetime]] = []
+        for prepared, stamp in batch.articles:
+            article = prepared.article
             before = old.get(article.id)
             if before is None:
                 updated = article.published
-            elif before.digest == serialized.digest:
+            elif before.digest == prepared.digest:
                 continue
             else:  # a re-cut changes the tags the corpus gives an article, not what its file says
                 updated = before.updated if stamp is None else now
-            changed.append((article, serialized, updated))
+            changed.append((prepared, updated))
             scopes |= {f"tag:{t.key}" for t in article.tags}
             titles.add(title_key(article.title))
             if before is not None:
@@ -242,7 +243,7 @@ class Store:
             for was in rows.stored(conn, removed_ids).values():
                 scopes |= {f"tag:{k}" for k in was.tag_keys}
                 titles.add(was.title_key)
-        gone = [*removed_ids, *(a.id for a, _, _ in changed)]
+        gone = [*removed_ids, *(p.article.id for p, _ in changed)]
         maybe_orphaned = rows.embedded_keys(conn, gone) if gone else set()
         rows.delete_articles(conn, gone)
         if batch.removed:
@@ -254,7 +255,7 @@ class Store:
             scopes |= rows.scopes_relating_to(conn, titles) | {"all", "site"}
             rows.refresh_tags(conn, [s[4:] for s in scopes if s.startswith("tag:")])
             rows.bump_versions(conn, scopes)
-        return Applied(frozenset(a.id for a, _, _ in changed), len(removed_ids))
+        return Applied(frozenset(p.article.id for p, _ in changed), len(removed_ids))
 
     def _write_stamps(self, conn: Connection, stamps: list[FileStamp]) -> None:
         if not stamps:

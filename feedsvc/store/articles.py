@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Connection, Row, Table, delete, func, insert, select, update
 
 from feedsvc.arabic import title_key
-from feedsvc.model import Article, ReadAlso, Tag
+from feedsvc.model import Article, ReadAlso, Tag, pickled_as_call
 from feedsvc.store.schema import article_tags, articles, read_also, relations, tags, versions
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -33,20 +33,25 @@ def dumps(value: object) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class Serialized:
-    """An article's JSON columns, serialised once; the digest is taken from them."""
+class Prepared:
+    """An article with its JSON columns, serialised once, and the digest taken
+    from them. A scan prepares articles where it parses them (its parsing
+    processes), so that the one process writing the store need not."""
 
+    article: Article
     body: str
     tag_lines: str
     digest: str  # of everything parsed from the file: when it changes, `updated` moves
 
+    __reduce__ = pickled_as_call
 
-def serialize(article: Article) -> Serialized:
+
+def prepare(article: Article) -> Prepared:
     body = dumps(article.body)
     content = dumps([article.title, article.published.isoformat(), article.related_titles, article.source,
                      [t.name for t in article.tags], [[r.title, r.body] for r in article.read_also]])
     digest = hashlib.sha256(f"{body}\n{content}".encode()).hexdigest()
-    return Serialized(body, dumps(article.tag_lines), digest)
+    return Prepared(article, body, dumps(article.tag_lines), digest)
 
 
 def read_also_id(key: str) -> str:
@@ -79,20 +84,20 @@ def delete_articles(conn: Connection, ids: list[str]) -> None:
         conn.execute(delete(table).where(column.in_(ids)))
 
 
-def insert_articles(conn: Connection, items: list[tuple[Article, Serialized, datetime]]) -> None:
-    """Insert (article, serialised, updated) rows with their tags, relations
+def insert_articles(conn: Connection, items: list[tuple[Prepared, datetime]]) -> None:
+    """Insert (prepared article, updated) rows with their tags, relations
     and read-also articles. Plain rows go straight to the driver's
     executemany: for thousands of rows it is several times faster."""
     if not items:
         return
     _bulk_insert(conn, articles, [
-        (a.id, a.path, a.title, title_key(a.title), to_micros(a.published), to_micros(updated), a.source,
-         s.body, s.tag_lines, s.digest) for a, s, updated in items])
-    _bulk_insert(conn, article_tags, [(a.id, n, t.key, t.name, to_micros(a.published))
-                                      for a, _, _ in items for n, t in enumerate(a.tags)])
+        (p.article.id, p.article.path, p.article.title, title_key(p.article.title), to_micros(p.article.published),
+         to_micros(updated), p.article.source, p.body, p.tag_lines, p.digest) for p, updated in items])
+    _bulk_insert(conn, article_tags, [(p.article.id, n, t.key, t.name, to_micros(p.article.published))
+                                      for p, _ in items for n, t in enumerate(p.article.tags)])
     relation_rows = []
     embedded: dict[str, ReadAlso] = {}
-    for a, _, _ in items:
+    for a in (p.article for p, _ in items):
         titled = [("read_also", r.title) for r in a.read_also] + [("related", t) for t in a.related_titles]
         relation_rows += [(a.id, n, kind, title, title_key(title)) for n, (kind, title) in enumerate(titled)]
         for r in a.read_also:
