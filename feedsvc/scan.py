@@ -293,8 +293,10 @@ class Scanner:
     def _read_in_batches(self, work: Work, progress: OnProgress) -> Iterator[tuple[Batch, list[frozenset[str]]]]:
         """The files to read, parsed, in batches of up to `batch_size` articles
         (the first also removes what `work` says is gone), each article with
-        the pairs it was cut with."""
-        batch, cut_with = Batch(removed=work.removed), []
+        the pairs it was cut with. The first batches are small, doubling: the
+        pairs a batch teaches are used for the files started after it, and
+        the sooner they are known, the fewer articles need cutting again."""
+        batch, cut_with, size = Batch(removed=work.removed), [], min(CHUNK, self.batch_size)
         befores = [self._index.get(source.path) for source in work.to_read]
         jobs = [(source, before.digest if before else None)
                 for source, before in zip(work.to_read, befores, strict=True)]
@@ -311,9 +313,9 @@ class Scanner:
             else:
                 batch.articles.append((found, replace(stamp, article_id=found.article.id)))
                 cut_with.append(pairs)
-                if len(batch.articles) == self.batch_size:
+                if len(batch.articles) == size:
                     yield batch, cut_with
-                    batch, cut_with = Batch(), []
+                    batch, cut_with, size = Batch(), [], min(2 * size, self.batch_size)
         if batch:
             yield batch, cut_with
 
