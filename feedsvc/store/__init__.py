@@ -22,6 +22,7 @@ from feedsvc.arabic import title_key
 from feedsvc.errors import StoreError
 from feedsvc.model import Entry, FileStamp, ReadAlso, Related, ScanReport, Tag
 from feedsvc.store import articles as rows
+from feedsvc.store.among import among
 from feedsvc.store.articles import Prepared, prepare
 from feedsvc.store.lock import advisory_lock, file_lock
 from feedsvc.store.schema import article_tags, create_or_upgrade, files, meta, relations, versions
@@ -143,7 +144,7 @@ class Store:
         """The version of each scope ("all", "site", "tag:<key>"); 0 if never written."""
         with self._begin() as conn:
             found = dict(conn.execute(select(versions.c.scope, versions.c.version)
-                                      .where(versions.c.scope.in_(scopes))).all())
+                                      .where(among(conn, versions.c.scope, scopes))).all())
         return {scope: found.get(scope, 0) for scope in scopes}
 
     def ping(self) -> None:
@@ -173,13 +174,13 @@ class Store:
     def entries(self, ids: list[str]) -> list[Entry]:
         """Stored articles by id (those that exist), in the order asked."""
         with self._begin() as conn:
-            found = {r.id: r for r in conn.execute(select(articles_table).where(articles_table.c.id.in_(ids)))}
-            tag_rows = conn.execute(select(article_tags).where(article_tags.c.article_id.in_(ids))
+            found = {r.id: r for r in conn.execute(select(articles_table).where(among(conn, articles_table.c.id, ids)))}
+            tag_rows = conn.execute(select(article_tags).where(among(conn, article_tags.c.article_id, ids))
                                     .order_by(article_tags.c.position)).all()
             relation_rows = self._relations(conn, ids)
             keys = [r.title_key for r in relation_rows if r.kind == "read_also"]
             bodies = {r.key: r.body for r in conn.execute(select(read_also_table)
-                                                          .where(read_also_table.c.key.in_(keys)))}
+                                                          .where(among(conn, read_also_table.c.key, keys)))}
         tags_of: dict[str, list[Any]] = {}
         relations_of: dict[str, list[Any]] = {}
         for t in tag_rows:
@@ -208,7 +209,7 @@ class Store:
                    read_also_table.c.id.label("embedded"))
             .outerjoin(read_also_table, (read_also_table.c.key == relations.c.title_key)
                        & (relations.c.kind == "read_also"))
-            .where(relations.c.article_id.in_(article_ids))
+            .where(among(conn, relations.c.article_id, article_ids))
             .order_by(relations.c.article_id, relations.c.position)).all())
 
     def apply(self, batch: Batch, now: datetime) -> Applied:
@@ -221,6 +222,7 @@ class Store:
         titles: set[str] = set()
         old = rows.stored(conn, [p.article.id for p, _ in batch.articles]) if batch.articles else {}
         changed: list[tuple[Prepared, datetime]] = []
+        replaced: list[str] = []  # ids of the changed articles that were stored before
         for prepared, stamp in batch.articles:
             article = prepared.article
             before = old.get(article.id)
@@ -234,20 +236,21 @@ class Store:
             scopes |= {f"tag:{t.key}" for t in article.tags}
             titles.add(title_key(article.title))
             if before is not None:
+                replaced.append(article.id)
                 scopes |= {f"tag:{k}" for k in before.tag_keys}
                 titles.add(before.title_key)
         removed_ids: list[str] = []
         if batch.removed:
-            removed_ids = [i for i in conn.execute(select(files.c.article_id).where(files.c.path.in_(batch.removed)))
-                           .scalars() if i is not None]
+            found = conn.execute(select(files.c.article_id).where(among(conn, files.c.path, batch.removed)))
+            removed_ids = [i for i in found.scalars() if i is not None]
             for was in rows.stored(conn, removed_ids).values():
                 scopes |= {f"tag:{k}" for k in was.tag_keys}
                 titles.add(was.title_key)
-        gone = [*removed_ids, *(p.article.id for p, _ in changed)]
+        gone = [*removed_ids, *replaced]
         maybe_orphaned = rows.embedded_keys(conn, gone) if gone else set()
         rows.delete_articles(conn, gone)
         if batch.removed:
-            conn.execute(delete(files).where(files.c.path.in_(batch.removed)))
+            conn.execute(delete(files).where(among(conn, files.c.path, batch.removed)))
         rows.insert_articles(conn, changed)
         rows.drop_orphan_read_also(conn, maybe_orphaned)
         self._write_stamps(conn, [s for _, s in batch.articles if s is not None] + batch.touched + batch.rejected)
@@ -261,9 +264,11 @@ class Store:
         if not stamps:
             return
         paths = [s.path for s in stamps]
+        without_article = [s.path for s in stamps if s.article_id is None]
         kept = {r.path: r.article_id for r in conn.execute(select(files.c.path, files.c.article_id)
-                                                            .where(files.c.path.in_(paths)))}
-        conn.execute(delete(files).where(files.c.path.in_(paths)))
+                                                            .where(among(conn, files.c.path, without_article)))
+                } if without_article else {}
+        conn.execute(delete(files).where(among(conn, files.c.path, paths)))
         conn.execute(insert(files), [{
             "path": s.path, "size": s.size, "mtime_ns": s.mtime_ns, "digest": s.digest, "error": s.error,
             "article_id": s.article_id if s.article_id is not None else kept.get(s.path),

@@ -12,6 +12,7 @@ from sqlalchemy import Connection, Row, Table, delete, func, insert, select, upd
 
 from feedsvc.arabic import title_key
 from feedsvc.model import Article, ReadAlso, Tag, pickled_as_call
+from feedsvc.store.among import among
 from feedsvc.store.schema import article_tags, articles, read_also, relations, tags, versions
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -69,10 +70,10 @@ class _Stored:
 
 def stored(conn: Connection, ids: list[str]) -> dict[str, _Stored]:
     rows = conn.execute(select(articles.c.id, articles.c.digest, articles.c.title_key, articles.c.updated)
-                        .where(articles.c.id.in_(ids))).all()
+                        .where(among(conn, articles.c.id, ids))).all()
     keys: dict[str, set[str]] = {}
     for article_id, key in conn.execute(select(article_tags.c.article_id, article_tags.c.tag_key)
-                                        .where(article_tags.c.article_id.in_(ids))):
+                                        .where(among(conn, article_tags.c.article_id, ids))):
         keys.setdefault(article_id, set()).add(key)
     return {r.id: _Stored(r.digest, r.title_key, frozenset(keys.get(r.id, ())), from_micros(r.updated))
             for r in rows}
@@ -81,7 +82,7 @@ def stored(conn: Connection, ids: list[str]) -> dict[str, _Stored]:
 def delete_articles(conn: Connection, ids: list[str]) -> None:
     for table, column in ((article_tags, article_tags.c.article_id), (relations, relations.c.article_id),
                           (articles, articles.c.id)):
-        conn.execute(delete(table).where(column.in_(ids)))
+        conn.execute(delete(table).where(among(conn, column, ids)))
 
 
 def insert_articles(conn: Connection, items: list[tuple[Prepared, datetime]]) -> None:
@@ -90,18 +91,19 @@ def insert_articles(conn: Connection, items: list[tuple[Prepared, datetime]]) ->
     executemany: for thousands of rows it is several times faster."""
     if not items:
         return
-    _bulk_insert(conn, articles, [
-        (p.article.id, p.article.path, p.article.title, title_key(p.article.title), to_micros(p.article.published),
-         to_micros(updated), p.article.source, p.body, p.tag_lines, p.digest) for p, updated in items])
-    _bulk_insert(conn, article_tags, [(p.article.id, n, t.key, t.name, to_micros(p.article.published))
-                                      for p, _ in items for n, t in enumerate(p.article.tags)])
-    relation_rows = []
+    article_rows, tag_rows, relation_rows = [], [], []
     embedded: dict[str, ReadAlso] = {}
-    for a in (p.article for p, _ in items):
+    for p, updated in items:
+        a, published = p.article, to_micros(p.article.published)
+        article_rows.append((a.id, a.path, a.title, title_key(a.title), published, to_micros(updated), a.source,
+                             p.body, p.tag_lines, p.digest))
+        tag_rows += [(a.id, n, t.key, t.name, published) for n, t in enumerate(a.tags)]
         titled = [("read_also", r.title) for r in a.read_also] + [("related", t) for t in a.related_titles]
         relation_rows += [(a.id, n, kind, title, title_key(title)) for n, (kind, title) in enumerate(titled)]
         for r in a.read_also:
             embedded[title_key(r.title)] = r
+    _bulk_insert(conn, articles, article_rows)
+    _bulk_insert(conn, article_tags, tag_rows)
     _bulk_insert(conn, relations, relation_rows)
     if embedded:
         _upsert_read_also(conn, embedded)
@@ -112,10 +114,10 @@ def _upsert_read_also(conn: Connection, embedded: dict[str, ReadAlso]) -> None:
     most changed articles embed the same read-also articles as before."""
     wanted = {k: (r.title, dumps(r.body)) for k, r in embedded.items()}
     stored_now = {k: (t, b) for k, t, b in conn.execute(
-        select(read_also.c.key, read_also.c.title, read_also.c.body).where(read_also.c.key.in_(list(wanted))))}
+        select(read_also.c.key, read_also.c.title, read_also.c.body).where(among(conn, read_also.c.key, list(wanted))))}
     stale = [k for k in stored_now if stored_now[k] != wanted[k]]
     if stale:
-        conn.execute(delete(read_also).where(read_also.c.key.in_(stale)))
+        conn.execute(delete(read_also).where(among(conn, read_also.c.key, stale)))
     _bulk_insert(conn, read_also, [(k, read_also_id(k), *wanted[k]) for k in wanted
                                    if k not in stored_now or k in stale])
 
@@ -133,7 +135,7 @@ def _bulk_insert(conn: Connection, table: Table, values: Sequence[tuple[object, 
 def embedded_keys(conn: Connection, article_ids: list[str]) -> set[str]:
     """The read-also articles these articles embed (by key)."""
     return set(conn.execute(select(relations.c.title_key).where(
-        relations.c.article_id.in_(article_ids), relations.c.kind == "read_also")).scalars())
+        among(conn, relations.c.article_id, article_ids), relations.c.kind == "read_also")).scalars())
 
 
 def drop_orphan_read_also(conn: Connection, candidates: set[str]) -> None:
@@ -142,9 +144,9 @@ def drop_orphan_read_also(conn: Connection, candidates: set[str]) -> None:
     if not candidates:
         return
     still = set(conn.execute(select(relations.c.title_key).where(
-        relations.c.title_key.in_(list(candidates)), relations.c.kind == "read_also")).scalars())
+        among(conn, relations.c.title_key, list(candidates)), relations.c.kind == "read_also")).scalars())
     if candidates - still:
-        conn.execute(delete(read_also).where(read_also.c.key.in_(list(candidates - still))))
+        conn.execute(delete(read_also).where(among(conn, read_also.c.key, list(candidates - still))))
 
 
 def scopes_relating_to(conn: Connection, title_keys: Iterable[str]) -> set[str]:
@@ -155,7 +157,7 @@ def scopes_relating_to(conn: Connection, title_keys: Iterable[str]) -> set[str]:
         return set()
     rows = conn.execute(select(article_tags.c.tag_key).distinct()
                         .join(relations, relations.c.article_id == article_tags.c.article_id)
-                        .where(relations.c.title_key.in_(keys)))
+                        .where(among(conn, relations.c.title_key, keys)))
     return {f"tag:{key}" for (key,) in rows}
 
 
@@ -167,11 +169,11 @@ def refresh_tags(conn: Connection, keys: Iterable[str]) -> None:
         return
     counts: dict[str, list[tuple[int, str]]] = {}
     rows = conn.execute(select(article_tags.c.tag_key, article_tags.c.name, func.count())
-                        .where(article_tags.c.tag_key.in_(keys))
+                        .where(among(conn, article_tags.c.tag_key, keys))
                         .group_by(article_tags.c.tag_key, article_tags.c.name))
     for key, name, count in rows:
         counts.setdefault(key, []).append((count, name))
-    conn.execute(delete(tags).where(tags.c.key.in_(keys)))
+    conn.execute(delete(tags).where(among(conn, tags.c.key, keys)))
     new_rows = [{"key": key, "name": min(spellings, key=lambda s: (-s[0], s[1]))[1],
                  "count": sum(c for c, _ in spellings)} for key, spellings in counts.items()]
     if new_rows:
@@ -181,9 +183,9 @@ def refresh_tags(conn: Connection, keys: Iterable[str]) -> None:
 def bump_versions(conn: Connection, scopes: set[str]) -> None:
     if not scopes:
         return
-    known = set(conn.execute(select(versions.c.scope).where(versions.c.scope.in_(list(scopes)))).scalars())
+    known = set(conn.execute(select(versions.c.scope).where(among(conn, versions.c.scope, list(scopes)))).scalars())
     if known:
-        conn.execute(update(versions).where(versions.c.scope.in_(list(known)))
+        conn.execute(update(versions).where(among(conn, versions.c.scope, list(known)))
                      .values(version=versions.c.version + 1))
     if scopes - known:
         conn.execute(insert(versions), [{"scope": s, "version": 1} for s in sorted(scopes - known)])
