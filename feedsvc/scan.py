@@ -40,6 +40,9 @@ BATCH_SIZE = 5000
 PARALLEL_FROM = 2000  # files to read before a scan parses them in several processes
 CHUNK = 200  # files handed to a parsing process at a time
 AHEAD = 4  # chunks started per parsing process before their results are taken
+# The most chunks in flight: as the scan goes, more are started ahead, until
+# the pool has enough to parse while the writer writes a whole batch.
+MOST_AHEAD = BATCH_SIZE // CHUNK
 log = logging.getLogger("feedsvc.scan")
 
 OnProgress = Callable[[str, int, int], None]
@@ -193,7 +196,7 @@ def examine_many(jobs: list[tuple[SourceFile, str | None]], cut: Cut, pairs_now:
         start(AHEAD * cut.rules.processes)
         while started:
             pairs, future = started.popleft()
-            start(1)
+            start(2 if len(started) < MOST_AHEAD else 1)
             yield from ((result, pairs) for result in future.result())
 
 
