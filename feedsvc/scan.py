@@ -20,7 +20,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -262,27 +262,41 @@ class Scanner:
 
     def _carry_out(self, work: Work, started: datetime, progress: OnProgress) -> ScanReport:
         """Read, parse and write what `work` says, a batch at a time, each
-        batch written while the next is being parsed. Each batch teaches the
-        tag statistics its tag lines and is cut with all they know by then;
-        the articles whose cut what was learned after them changes (written
-        earlier in this scan, or stored before it) are cut again at the end."""
+        batch written (by a writer thread) while the next is being parsed and
+        cut. Each batch teaches the tag statistics its tag lines and is cut
+        with all they know by then; the articles whose cut what was learned
+        after them changes (written earlier in this scan, or stored before
+        it) are cut again at the end."""
         before = self._pairs
         removed_ids = [self._index[p].article_id for p in work.removed]
         written: list[tuple[frozenset[str], list[Article]]] = []  # each batch's articles, and their pairs
         changed: set[str] = set()
         removed = parsed = 0
-        for part, cut_with in self._read_in_batches(work, progress):
-            parsed += len(part.articles) + len(part.rejected)
-            pairs = self._learn([p.article for p, _ in part.articles], removed_ids if part.removed else [])
-            differences = {used: pairs ^ used for used in set(cut_with)}
-            for n, ((prepared, stamp), used) in enumerate(zip(part.articles, cut_with, strict=True)):
-                if differences[used] and affected_by(differences[used], prepared.article.tag_lines):
-                    part.articles[n] = (self._recut(prepared.article), stamp)
-            applied = self._write(part)
-            changed |= applied.changed
+
+        def account(writing: Future[Applied]) -> None:
+            nonlocal removed
+            applied = writing.result()
+            changed.update(applied.changed)
             removed += applied.removed
-            written.append((pairs, [p.article for p, _ in part.articles]))
-            progress("writing", parsed, len(work.to_read))
+
+        # The writer spends most of its time in SQLite, which lets go of the
+        # interpreter: this thread meanwhile takes in and cuts the next batch.
+        with ThreadPoolExecutor(1, thread_name_prefix="feedsvc-writer") as writer:
+            writing: Future[Applied] | None = None
+            for part, cut_with in self._read_in_batches(work, progress):
+                parsed += len(part.articles) + len(part.rejected)
+                pairs = self._learn([p.article for p, _ in part.articles], removed_ids if part.removed else [])
+                differences = {used: pairs ^ used for used in set(cut_with)}
+                for n, ((prepared, stamp), used) in enumerate(zip(part.articles, cut_with, strict=True)):
+                    if differences[used] and affected_by(differences[used], prepared.article.tag_lines):
+                        part.articles[n] = (self._recut(prepared.article), stamp)
+                if writing is not None:
+                    account(writing)  # one batch in writing at a time, in order
+                writing = writer.submit(self._write, part)
+                written.append((pairs, [p.article for p, _ in part.articles]))
+                progress("writing", parsed, len(work.to_read))
+            if writing is not None:
+                account(writing)
         again = self._cut_again(written, before)
         for start in range(0, len(again), self.batch_size):
             changed |= self._write(Batch(articles=again[start:start + self.batch_size])).changed
