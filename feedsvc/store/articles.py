@@ -114,7 +114,7 @@ def _upsert_read_also(conn: Connection, embedded: dict[str, ReadAlso]) -> None:
     most changed articles embed the same read-also articles as before."""
     wanted = {k: (r.title, dumps(r.body)) for k, r in embedded.items()}
     stored_now = {k: (t, b) for k, t, b in conn.execute(
-        select(read_also.c.key, read_also.c.title, read_also.c.body).where(among(conn, read_also.c.key, list(wanted))))}
+        select(read_also.c.key, read_also.c.title, read_also.c.body).where(among(conn, read_also.c.key, wanted)))}
     stale = [k for k in stored_now if stored_now[k] != wanted[k]]
     if stale:
         conn.execute(delete(read_also).where(among(conn, read_also.c.key, stale)))
@@ -144,9 +144,9 @@ def drop_orphan_read_also(conn: Connection, candidates: set[str]) -> None:
     if not candidates:
         return
     still = set(conn.execute(select(relations.c.title_key).where(
-        among(conn, relations.c.title_key, list(candidates)), relations.c.kind == "read_also")).scalars())
+        among(conn, relations.c.title_key, candidates), relations.c.kind == "read_also")).scalars())
     if candidates - still:
-        conn.execute(delete(read_also).where(among(conn, read_also.c.key, list(candidates - still))))
+        conn.execute(delete(read_also).where(among(conn, read_also.c.key, candidates - still)))
 
 
 def scopes_relating_to(conn: Connection, title_keys: Iterable[str]) -> set[str]:
@@ -183,9 +183,9 @@ def refresh_tags(conn: Connection, keys: Iterable[str]) -> None:
 def bump_versions(conn: Connection, scopes: set[str]) -> None:
     if not scopes:
         return
-    known = set(conn.execute(select(versions.c.scope).where(among(conn, versions.c.scope, list(scopes)))).scalars())
+    known = set(conn.execute(select(versions.c.scope).where(among(conn, versions.c.scope, scopes))).scalars())
     if known:
-        conn.execute(update(versions).where(among(conn, versions.c.scope, list(known)))
+        conn.execute(update(versions).where(among(conn, versions.c.scope, known))
                      .values(version=versions.c.version + 1))
     if scopes - known:
         conn.execute(insert(versions), [{"scope": s, "version": 1} for s in sorted(scopes - known)])
