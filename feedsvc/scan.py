@@ -269,7 +269,7 @@ class Scanner:
         it) are cut again at the end."""
         before = self._pairs
         removed_ids = [self._index[p].article_id for p in work.removed]
-        written: list[tuple[frozenset[str], list[Article]]] = []  # each batch's articles, and their pairs
+        written: list[tuple[frozenset[str], list[str]]] = []  # each batch's pairs, and its article ids
         changed: set[str] = set()
         removed = parsed = 0
 
@@ -293,13 +293,12 @@ class Scanner:
                 if writing is not None:
                     account(writing)  # one batch in writing at a time, in order
                 writing = writer.submit(self._write, part)
-                written.append((pairs, [p.article for p, _ in part.articles]))
+                written.append((pairs, [p.article.id for p, _ in part.articles]))
                 progress("writing", parsed, len(work.to_read))
             if writing is not None:
                 account(writing)
-        again = self._cut_again(written, before)
-        for start in range(0, len(again), self.batch_size):
-            changed |= self._write(Batch(articles=again[start:start + self.batch_size])).changed
+        for again in self._cut_again(written, before):
+            changed |= self._write(Batch(articles=again)).changed
         if written:
             # tells a scanner in another process that what it holds is stale
             self._generation = (self.store.get_meta("scan_generation") or 0) + 1
@@ -374,22 +373,25 @@ class Scanner:
     def _recut(self, article: Article) -> Prepared:
         return prepare(retag(article, article.tag_lines, self.rules.lexicon, self._pairs))
 
-    def _cut_again(self, written: list[tuple[frozenset[str], list[Article]]], before: frozenset[str]
-                   ) -> list[tuple[Prepared, FileStamp | None]]:
+    def _cut_again(self, written: list[tuple[frozenset[str], list[str]]], before: frozenset[str]
+                   ) -> Iterator[list[tuple[Prepared, FileStamp | None]]]:
         """The articles whose tags the pairs learned by now cut differently
-        than the pairs they were cut with: this scan's, batch by batch, and
-        the stored ones, cut with the pairs known `before` this scan."""
+        than the pairs they were cut with, a batch at a time: this scan's,
+        batch by batch, and the stored ones, cut with the pairs known
+        `before` this scan. All are read back from the store: a scan does
+        not hold on to what it has written (100,000 articles are gigabytes)."""
         now = self._pairs
-        again: list[Article] = []
-        for pairs, articles in written:
+        ids: list[str] = []
+        for pairs, written_ids in written:
             if difference := now ^ pairs:
-                again += [a for a in articles if affected_by(difference, a.tag_lines)]
+                ids += [i for i in written_ids if affected_by(difference, self._lines[i])]
         if difference := now ^ before:
-            fresh = {a.id for _, articles in written for a in articles}
-            stored = [i for i, lines in self._lines.items() if i not in fresh and affected_by(difference, lines)]
-            again += [entry.article for entry in self.store.entries(stored)]
-        recut = [self._recut(a) for a in again]
-        return [(new, None) for new, old in zip(recut, again, strict=True) if new.article.tags != old.tags]
+            fresh = {i for _, written_ids in written for i in written_ids}
+            ids += [i for i, lines in self._lines.items() if i not in fresh and affected_by(difference, lines)]
+        for start in range(0, len(ids), self.batch_size):
+            old = [entry.article for entry in self.store.entries(ids[start:start + self.batch_size])]
+            recut = [self._recut(a) for a in old]
+            yield [(new, None) for new, was in zip(recut, old, strict=True) if new.article.tags != was.tags]
 
     def _load_stats(self) -> TagStats:
         if self._stats is None:
