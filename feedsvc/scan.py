@@ -289,7 +289,9 @@ class Scanner:
                 differences = {used: pairs ^ used for used in set(cut_with)}
                 for n, ((prepared, stamp), used) in enumerate(zip(part.articles, cut_with, strict=True)):
                     if differences[used] and affected_by(differences[used], prepared.article.tag_lines):
-                        part.articles[n] = (self._recut(prepared.article), stamp)
+                        recut = self._recut(prepared.article)
+                        if recut.tags != prepared.article.tags:  # else what was prepared still holds
+                            part.articles[n] = (prepare(recut), stamp)
                 if writing is not None:
                     account(writing)  # one batch in writing at a time, in order
                 writing = writer.submit(self._write, part)
@@ -370,8 +372,8 @@ class Scanner:
         self._pairs = stats.learned()
         return self._pairs
 
-    def _recut(self, article: Article) -> Prepared:
-        return prepare(retag(article, article.tag_lines, self.rules.lexicon, self._pairs))
+    def _recut(self, article: Article) -> Article:
+        return retag(article, article.tag_lines, self.rules.lexicon, self._pairs)
 
     def _cut_again(self, written: list[tuple[frozenset[str], list[str]]], before: frozenset[str]
                    ) -> Iterator[list[tuple[Prepared, FileStamp | None]]]:
@@ -391,7 +393,7 @@ class Scanner:
         for start in range(0, len(ids), self.batch_size):
             old = [entry.article for entry in self.store.entries(ids[start:start + self.batch_size])]
             recut = [self._recut(a) for a in old]
-            yield [(new, None) for new, was in zip(recut, old, strict=True) if new.article.tags != was.tags]
+            yield [(prepare(new), None) for new, was in zip(recut, old, strict=True) if new.tags != was.tags]
 
     def _load_stats(self) -> TagStats:
         if self._stats is None:
