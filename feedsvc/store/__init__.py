@@ -264,10 +264,11 @@ class Store:
         if not stamps:
             return
         paths = [s.path for s in stamps]
-        without_article = [s.path for s in stamps if s.article_id is None]
-        kept = {r.path: r.article_id for r in conn.execute(select(files.c.path, files.c.article_id)
-                                                            .where(among(conn, files.c.path, without_article)))
-                } if without_article else {}
+        kept: dict[str, str | None] = {}  # the article of each file whose stamp does not name one
+        if without_article := [s.path for s in stamps if s.article_id is None]:
+            found = conn.execute(select(files.c.path, files.c.article_id)
+                                 .where(among(conn, files.c.path, without_article)))
+            kept = {path: article_id for path, article_id in found}
         conn.execute(delete(files).where(among(conn, files.c.path, paths)))
         conn.execute(insert(files), [{
             "path": s.path, "size": s.size, "mtime_ns": s.mtime_ns, "digest": s.digest, "error": s.error,
