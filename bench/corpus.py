@@ -95,6 +95,8 @@ def stories() -> tuple[Story, ...]:
         if fold(story.title) not in seen:
             seen.add(fold(story.title))
             unique.append(story)
+    if not unique:
+        raise SystemExit(f"no SaudiNewsNet articles in {DATA}: set FEEDSVC_SHARED to the shared/ folder")
     return tuple(unique)
 
 
