@@ -23,7 +23,8 @@ _INLINE = {SOURCE: "المصدر", TAGS: "كلمات دلالية", DATE: "تا�
 
 _LETTER_CLASSES = {"ا": "[اأإآٱ]", "ي": "[يى]", "ة": "[ةه]", "ه": "[ةه]"}
 _IGN = f"[{IGNORABLE}]*"
-_COLON = f"{_IGN}\\s*[:：﹕]\\s*{_IGN}"
+_COLONS = ":：﹕"
+_COLON = f"{_IGN}\\s*[{_COLONS}]\\s*{_IGN}"
 
 
 def _word_pattern(name: str) -> str:
@@ -95,8 +96,8 @@ def _marker_of(m: re.Match[str], line: str, index: list[int] | None) -> Marker |
     sep = m.group(f"{kind}_sep")
     end = m.end(f"{kind}_sep")
     rest = line[end if index is None else index[end]:].strip()
-    has_colon = bool(sep.strip(" " + IGNORABLE))
-    if not has_colon and rest and not _bare_marker_plausible(kind, rest):
+    set_off = any(mark in sep for mark in _COLONS + "\t")  # plainly a marker, not the start of a sentence
+    if not set_off and rest and not _bare_marker_plausible(kind, rest):
         return None
     return Marker(kind, rest)
 
