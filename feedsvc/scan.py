@@ -72,7 +72,7 @@ def decide(found: Iterable[SourceFile], index: dict[str, FileStamp], unlisted: l
         seen.add(source.path)
         if _moved(source, index.get(source.path)):
             to_read.append(source)
-    gone = [p for p in set(index) - seen if not p.startswith(tuple(unlisted))]
+    gone = [p for p in index.keys() - seen if not p.startswith(tuple(unlisted))]
     return Work(to_read, sorted(gone), len(seen))
 
 

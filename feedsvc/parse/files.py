@@ -103,7 +103,7 @@ def _matcher(pattern: str) -> Callable[[str], object]:
     like need no regular expression."""
     suffix = pattern[1:].lower()
     if pattern.startswith("*") and not any(ch in suffix for ch in "*?["):
-        return lambda name: name[-len(suffix):].lower() == suffix
+        return lambda name: name.endswith(suffix) or name[-len(suffix):].lower() == suffix
     return re.compile(fnmatch.translate(pattern), re.IGNORECASE).match
 
 
