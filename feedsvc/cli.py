@@ -114,13 +114,16 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
         publisher = Publisher(store, settings)
         base_path = urlsplit(publisher.urls.base).path
         written = 0
+        folders: set[Path] = set()  # made already (a tag's feed pages share one)
         progress = logs.Progress()
         for url, rendered in publisher.everything():
             relative = unquote(urlsplit(url).path)[len(base_path):]
             target = args.directory / relative
             if rendered.mimetype.startswith("text/html"):
                 target = target / "index.html"  # static servers answer /x with x/index.html
-            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.parent not in folders:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                folders.add(target.parent)
             target.write_bytes(rendered.body)
             written += 1
             progress("exported", written)
