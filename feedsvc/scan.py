@@ -172,9 +172,10 @@ def examine_many(jobs: list[tuple[SourceFile, str | None]], cut: Cut, pairs_now:
     is cut with the pairs learned by the time it starts (`pairs_now()`),
     yielded beside each of its results. Many files (a first scan) are read
     and parsed by a pool of processes, chunks ahead of the caller (a few at
-    first, more as the scan goes: MOST_AHEAD); a few files are done here, sooner than a pool would start. The pool's
-    processes are spawned, not forked: the scanner runs beside threads (the
-    scheduler's, the web server's) that a fork would copy mid-step."""
+    first, more as the scan goes: MOST_AHEAD); a few files are done here,
+    sooner than a pool would start. The pool's processes are spawned, not
+    forked: the scanner runs beside threads (the scheduler's, the web
+    server's) that a fork would copy mid-step."""
     chunks = [jobs[start:start + CHUNK] for start in range(0, len(jobs), CHUNK)]
     if cut.rules.processes < 2 or len(jobs) < PARALLEL_FROM:
         for chunk in chunks:
