@@ -289,10 +289,9 @@ class Scanner:
                 pairs = self._learn([p.article for p, _ in part.articles], removed_ids if part.removed else [])
                 differences = {used: pairs ^ used for used in set(cut_with)}
                 for n, ((prepared, stamp), used) in enumerate(zip(part.articles, cut_with, strict=True)):
-                    if differences[used] and affected_by(differences[used], prepared.article.tag_lines):
-                        recut = self._recut(prepared.article)
-                        if recut.tags != prepared.article.tags:  # else what was prepared still holds
-                            part.articles[n] = (prepare(recut), stamp)
+                    if (differences[used] and affected_by(differences[used], prepared.article.tag_lines)
+                            and (recut := self._recut(prepared.article)) is not None):
+                        part.articles[n] = (recut, stamp)
                 if writing is not None:
                     account(writing)  # one batch in writing at a time, in order
                 writing = writer.submit(self._write, part)
@@ -373,8 +372,11 @@ class Scanner:
         self._pairs = stats.learned()
         return self._pairs
 
-    def _recut(self, article: Article) -> Article:
-        return retag(article, article.tag_lines, self.rules.lexicon, self._pairs)
+    def _recut(self, article: Article) -> Prepared | None:
+        """The article cut with the pairs known now, prepared for the store;
+        None when its tags come out the same (what is stored still holds)."""
+        recut = retag(article, article.tag_lines, self.rules.lexicon, self._pairs)
+        return prepare(recut) if recut.tags != article.tags else None
 
     def _cut_again(self, written: list[tuple[frozenset[str], list[str]]], before: frozenset[str]
                    ) -> Iterator[list[tuple[Prepared, FileStamp | None]]]:
@@ -392,9 +394,8 @@ class Scanner:
             fresh = {i for _, written_ids in written for i in written_ids}
             ids += [i for i, lines in self._lines.items() if i not in fresh and affected_by(difference, lines)]
         for start in range(0, len(ids), self.batch_size):
-            old = [entry.article for entry in self.store.entries(ids[start:start + self.batch_size])]
-            recut = [self._recut(a) for a in old]
-            yield [(prepare(new), None) for new, was in zip(recut, old, strict=True) if new.tags != was.tags]
+            recut = (self._recut(entry.article) for entry in self.store.entries(ids[start:start + self.batch_size]))
+            yield [(prepared, None) for prepared in recut if prepared is not None]
 
     def _load_stats(self) -> TagStats:
         if self._stats is None:
