@@ -65,15 +65,27 @@ class Work:
 def decide(found: Iterable[SourceFile], index: dict[str, FileStamp], unlisted: list[str]) -> Work:
     """Files whose size or modification time moved are read; the others are
     not touched; paths no longer found are removed, unless they lie in a
-    folder that could not be listed (`unlisted`, as "dir/" prefixes)."""
+    folder that could not be listed (`unlisted`, as "dir/" prefixes).
+
+    The walk is taken whole before the index is looked at: looking each
+    file up between two stat calls makes an unchanged rescan of 100,000
+    files a quarter slower (measured; most likely the kernel's work for
+    each stat evicts the index from the processor's caches). Paths found are distinct, so that when every one
+    of the index's paths was found, nothing is gone.
+    """
+    found = list(found)
     to_read = []
-    seen = set()
+    known = 0
     for source in found:
-        seen.add(source.path)
-        if _moved(source, index.get(source.path)):
+        stamp = index.get(source.path)
+        known += stamp is not None
+        if _moved(source, stamp):
             to_read.append(source)
-    gone = [p for p in index.keys() - seen if not p.startswith(tuple(unlisted))]
-    return Work(to_read, sorted(gone), len(seen))
+    gone: list[str] = []
+    if known < len(index):
+        seen = {source.path for source in found}
+        gone = sorted(p for p in index.keys() - seen if not p.startswith(tuple(unlisted)))
+    return Work(to_read, gone, len(found))
 
 
 def _moved(source: SourceFile, stamp: FileStamp | None) -> bool:
