@@ -126,6 +126,18 @@ def test_deleting_a_file_removes_its_article_and_tags(store: Store, tmp_path: Pa
     assert store.version("tag:وسم خاص") == 2  # created, then emptied
 
 
+def test_a_renamed_file_is_one_article_gone_and_one_new(store: Store, tmp_path: Path) -> None:
+    source = tmp_path / "src"
+    write(source / "a.txt", "العنوان الأول")
+    write(source / "b.txt", "العنوان الثاني")
+    scan = scanner(store, source)
+    scan.scan()
+    (source / "a.txt").rename(source / "c.txt")  # as many files found as indexed, but not the same ones
+    report = scan.scan()
+    assert (report.seen, report.read, report.changed, report.removed) == (2, 1, 1, 1)
+    assert [e.article.id for e in store.entries(["a", "b", "c"])] == ["b", "c"]
+
+
 def test_garbage_keeps_the_last_good_article_until_fixed(store: Store, source: Path) -> None:
     scan = scanner(store, source)
     scan.scan()
