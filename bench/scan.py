@@ -50,15 +50,21 @@ def timed(run: object) -> float:
 
 
 def change_files(root: Path, count: int) -> None:
-    """Append a paragraph to `count` UTF-8 files (so that they parse differently)."""
+    """Add a body paragraph after the second line (title, date) of `count`
+    UTF-8 files, so that each parses differently. (A line appended at the
+    end would be ignored in a file that ends with its source or tags line:
+    it falls outside any section.)"""
     changed = 0
     for path in sorted(root.rglob("*.txt")):
-        data = path.read_bytes()
         try:
-            data.decode("utf-8")
+            lines = path.read_bytes().decode("utf-8").splitlines(keepends=True)
         except UnicodeDecodeError:
             continue
-        path.write_bytes(data + f"\nفقرة أضيفت للقياس رقم {time.time_ns()}.\n".encode())
+        if len(lines) < 2:
+            continue
+        ending = lines[0][len(lines[0].rstrip("\r\n")):]  # the file's own: some end lines with CR alone
+        lines.insert(2, f"فقرة أضيفت للقياس رقم {time.time_ns()}.{ending}")
+        path.write_bytes("".join(lines).encode())
         changed += 1
         if changed == count:
             return
