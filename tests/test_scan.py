@@ -181,6 +181,24 @@ def test_one_read_also_article_embedded_three_times(store: Store, tmp_path: Path
         ("عنوان a", "a"), ("مقال له ملفه!", "d"), ("خبر لا ملف له", None)]
 
 
+def test_a_read_also_article_goes_with_the_last_file_that_embeds_it(store: Store, tmp_path: Path) -> None:
+    source = tmp_path / "src"
+    embedded = "\nإقرأ أيضاً:\nمقال مضمن مشترك\nنص المقال المضمن.\n"
+    for name in ("a", "b"):
+        write(source / f"{name}.txt", f"عنوان {name}", extra=embedded)
+    write(source / "c.txt", "عنوان c", extra=embedded.replace("مشترك", "آخر"))
+    scan = scanner(store, source)
+    scan.scan()
+    assert sorted(page.title for _, page in store.read_also_pages()) == ["مقال مضمن آخر", "مقال مضمن مشترك"]
+    (source / "a.txt").unlink()
+    write(source / "c.txt", "عنوان c")  # no longer embeds its own
+    scan.scan()
+    assert [page.title for _, page in store.read_also_pages()] == ["مقال مضمن مشترك"]  # b still embeds it
+    (source / "b.txt").unlink()
+    scan.scan()
+    assert store.read_also_pages() == []
+
+
 def test_new_corpus_statistics_recut_stored_tags(store: Store, tmp_path: Path) -> None:
     source = tmp_path / "src"
     write(source / "0.txt", "عنوان 0", tags="ملف الغلاء الرياض")

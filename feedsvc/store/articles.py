@@ -140,13 +140,14 @@ def embedded_keys(conn: Connection, article_ids: list[str]) -> set[str]:
 
 def drop_orphan_read_also(conn: Connection, candidates: set[str]) -> None:
     """Remove those of `candidates` that no article embeds any more (only
-    candidates: a scan that changes a few files must not visit them all)."""
+    candidates: a scan that changes a few files must not visit them all).
+    Whether one is still embedded stops at the first article that does: a
+    read-also article can be embedded in thousands."""
     if not candidates:
         return
-    still = set(conn.execute(select(relations.c.title_key).where(
-        among(conn, relations.c.title_key, candidates), relations.c.kind == "read_also")).scalars())
-    if candidates - still:
-        conn.execute(delete(read_also).where(among(conn, read_also.c.key, candidates - still)))
+    embedding = select(relations.c.article_id).where(relations.c.title_key == read_also.c.key,
+                                                     relations.c.kind == "read_also")
+    conn.execute(delete(read_also).where(among(conn, read_also.c.key, candidates), ~embedding.exists()))
 
 
 def scopes_relating_to(conn: Connection, title_keys: Iterable[str]) -> set[str]:
