@@ -7,8 +7,10 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Connection, Row, Table, delete, func, insert, select, update
+from sqlalchemy.exc import DBAPIError
 
 from feedsvc.arabic import title_key
 from feedsvc.model import Article, ReadAlso, Tag, pickled_as_call
@@ -123,12 +125,22 @@ def _upsert_read_also(conn: Connection, embedded: dict[str, ReadAlso]) -> None:
 
 
 def _bulk_insert(conn: Connection, table: Table, values: Sequence[tuple[object, ...]]) -> None:
-    """Rows in the table's column order."""
+    """Rows in the table's column order. On PostgreSQL they are sent as one
+    COPY stream: executemany there is still a statement a row."""
     if not values:
         return
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     names = ", ".join(c.name for c in table.columns)
-    marks = ", ".join([mark] * len(table.columns))
+    if conn.dialect.name == "postgresql":
+        statement, driver_error = f"COPY {table.name} ({names}) FROM STDIN", conn.dialect.loaded_dbapi.Error
+        cursor: Any = conn.connection.cursor()  # psycopg's, in this transaction
+        try:
+            with cursor, cursor.copy(statement) as copy:
+                for row in values:
+                    copy.write_row(row)
+        except driver_error as exc:  # wrapped as SQLAlchemy wraps it elsewhere: the store makes it a StoreError
+            raise DBAPIError.instance(statement, None, exc, driver_error, dialect=conn.dialect) from exc
+        return
+    marks = ", ".join(["?"] * len(table.columns))
     conn.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", values)
 
 

@@ -1,0 +1,26 @@
+"""The store's own writes, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from feedsvc.errors import StoreError
+from feedsvc.model import Article
+from feedsvc.store import Batch, open_store, prepare
+
+
+def test_a_failed_batch_is_a_store_error_and_writes_nothing(store_url: str) -> None:
+    """A batch's rows go to the driver directly (COPY on PostgreSQL): its
+    errors must still come out as StoreError, the batch undone. (Nothing a
+    scan does sends one article twice; it is only a sure way to fail.)"""
+    store = open_store(store_url)
+    article = Article(id="a", path="a.txt", title="عنوان", published=datetime(2023, 10, 13, tzinfo=UTC),
+                      body=("فقرة.",), related_titles=(), source=None, tags=(), read_also=())
+    twice = Batch(articles=[(prepare(article), None), (prepare(article), None)])
+    with pytest.raises(StoreError, match=r"(?i)unique|duplicate"):
+        store.apply(twice, datetime.now(UTC))
+    assert store.entries(["a"]) == []
+    assert store.version("all") == 0
+    store.close()
