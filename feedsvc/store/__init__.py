@@ -270,10 +270,9 @@ class Store:
                                  .where(among(conn, files.c.path, without_article)))
             kept = {path: article_id for path, article_id in found}
         conn.execute(delete(files).where(among(conn, files.c.path, paths)))
-        conn.execute(insert(files), [{
-            "path": s.path, "size": s.size, "mtime_ns": s.mtime_ns, "digest": s.digest, "error": s.error,
-            "article_id": s.article_id if s.article_id is not None else kept.get(s.path),
-        } for s in stamps])
+        rows.bulk_insert(conn, files, [
+            (s.path, s.article_id if s.article_id is not None else kept.get(s.path), s.size, s.mtime_ns, s.digest,
+             s.error) for s in stamps])
 
     def get_meta(self, key: str) -> Any:
         with self._begin() as conn:

@@ -104,9 +104,9 @@ def insert_articles(conn: Connection, items: list[tuple[Prepared, datetime]]) ->
         relation_rows += [(a.id, n, kind, title, title_key(title)) for n, (kind, title) in enumerate(titled)]
         for r in a.read_also:
             embedded[title_key(r.title)] = r
-    _bulk_insert(conn, articles, article_rows)
-    _bulk_insert(conn, article_tags, tag_rows)
-    _bulk_insert(conn, relations, relation_rows)
+    bulk_insert(conn, articles, article_rows)
+    bulk_insert(conn, article_tags, tag_rows)
+    bulk_insert(conn, relations, relation_rows)
     if embedded:
         _upsert_read_also(conn, embedded)
 
@@ -120,11 +120,11 @@ def _upsert_read_also(conn: Connection, embedded: dict[str, ReadAlso]) -> None:
     stale = [k for k in stored_now if stored_now[k] != wanted[k]]
     if stale:
         conn.execute(delete(read_also).where(among(conn, read_also.c.key, stale)))
-    _bulk_insert(conn, read_also, [(k, read_also_id(k), *wanted[k]) for k in wanted
+    bulk_insert(conn, read_also, [(k, read_also_id(k), *wanted[k]) for k in wanted
                                    if k not in stored_now or k in stale])
 
 
-def _bulk_insert(conn: Connection, table: Table, values: Sequence[tuple[object, ...]]) -> None:
+def bulk_insert(conn: Connection, table: Table, values: Sequence[tuple[object, ...]]) -> None:
     """Rows in the table's column order. On PostgreSQL they are sent as one
     COPY stream: executemany there is still a statement a row."""
     if not values:
