@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import text
 
 from feedsvc.errors import StoreError
 from feedsvc.model import Article
@@ -23,4 +24,19 @@ def test_a_failed_batch_is_a_store_error_and_writes_nothing(store_url: str) -> N
         store.apply(twice, datetime.now(UTC))
     assert store.entries(["a"]) == []
     assert store.version("all") == 0
+    store.close()
+
+
+@pytest.mark.parametrize("store_url", ["postgresql"], indirect=True)
+def test_postgresql_compresses_bodies_with_lz4(store_url: str) -> None:
+    """What the store writes is compressed with lz4 (Debian's PostgreSQL has it)."""
+    store = open_store(store_url)
+    for n in range(3):
+        article = Article(id=f"a{n}", path=f"a{n}.txt", title=f"عنوان {n}",
+                          published=datetime(2023, 10, 13, tzinfo=UTC), body=("فقرة طويلة مكررة. " * 40,) * 10,
+                          related_titles=(), source=None, tags=(), read_also=())
+        store.apply(Batch(articles=[(prepare(article), None)]), datetime.now(UTC))
+    with store.engine.connect() as conn:
+        methods = conn.execute(text("SELECT DISTINCT pg_column_compression(body) FROM articles")).scalars().all()
+    assert methods == ["lz4"]
     store.close()
