@@ -70,8 +70,9 @@ def decide(found: Iterable[SourceFile], index: dict[str, FileStamp], unlisted: l
     The walk is taken whole before the index is looked at: looking each
     file up between two stat calls makes an unchanged rescan of 100,000
     files a quarter slower (measured; most likely the kernel's work for
-    each stat evicts the index from the processor's caches). Paths found are distinct, so that when every one
-    of the index's paths was found, nothing is gone.
+    each stat evicts the index from the processor's caches). The paths
+    found are distinct: when as many of them are indexed as the index
+    holds, nothing is gone.
     """
     found = list(found)
     to_read = []

@@ -121,7 +121,7 @@ def _upsert_read_also(conn: Connection, embedded: dict[str, ReadAlso]) -> None:
     if stale:
         conn.execute(delete(read_also).where(among(conn, read_also.c.key, stale)))
     bulk_insert(conn, read_also, [(k, read_also_id(k), *wanted[k]) for k in wanted
-                                   if k not in stored_now or k in stale])
+                                  if k not in stored_now or k in stale])
 
 
 def bulk_insert(conn: Connection, table: Table, values: Sequence[tuple[object, ...]]) -> None:
