@@ -7,6 +7,7 @@ import os
 import re
 import stat
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import NamedTuple
 
@@ -26,6 +27,12 @@ class SourceFile(NamedTuple):
     @property
     def id(self) -> str:
         return article_id(self.path)
+
+
+# A SourceFile made from the tuple of its fields, skipping the NamedTuple's
+# own __new__ (a Python function): 15 to 20 ms less in an unchanged rescan
+# of 100,000 files, whose bare walk takes about 270 ms.
+_source_file = partial(tuple.__new__, SourceFile)
 
 
 def article_id(relative_path: str) -> str:
@@ -63,7 +70,7 @@ def walk(root: Path, pattern: str, unlisted: list[str] | None = None, under: str
                 if entry.is_file(follow_symlinks=False):
                     if matches(name):
                         info = os.stat(entry.path)
-                        yield SourceFile(prefix + name, entry.path, info.st_size, info.st_mtime_ns)
+                        yield _source_file((prefix + name, entry.path, info.st_size, info.st_mtime_ns))
                     continue
                 if entry.is_symlink() and not _inside(entry.path, real_root):
                     continue
@@ -74,7 +81,7 @@ def walk(root: Path, pattern: str, unlisted: list[str] | None = None, under: str
                         stack.append((entry.path, prefix + name + "/"))
                 elif entry.is_file() and matches(name):
                     info = entry.stat()
-                    yield SourceFile(prefix + name, entry.path, info.st_size, info.st_mtime_ns)
+                    yield _source_file((prefix + name, entry.path, info.st_size, info.st_mtime_ns))
             except OSError:
                 continue
 
