@@ -9,7 +9,13 @@ from sqlalchemy import text
 
 from feedsvc.errors import StoreError
 from feedsvc.model import Article
-from feedsvc.store import Batch, open_store, prepare
+from feedsvc.store import Batch, Prepared, open_store, prepare
+
+
+def an_article(n: int, body: tuple[str, ...] = ("فقرة.",)) -> Prepared:
+    return prepare(Article(id=f"a{n}", path=f"a{n}.txt", title=f"عنوان {n}",
+                           published=datetime(2023, 10, 13, tzinfo=UTC), body=body,
+                           related_titles=(), source=None, tags=(), read_also=()))
 
 
 def test_a_failed_batch_is_a_store_error_and_writes_nothing(store_url: str) -> None:
@@ -17,12 +23,10 @@ def test_a_failed_batch_is_a_store_error_and_writes_nothing(store_url: str) -> N
     errors must still come out as StoreError, the batch undone. (Nothing a
     scan does sends one article twice; it is only a sure way to fail.)"""
     store = open_store(store_url)
-    article = Article(id="a", path="a.txt", title="عنوان", published=datetime(2023, 10, 13, tzinfo=UTC),
-                      body=("فقرة.",), related_titles=(), source=None, tags=(), read_also=())
-    twice = Batch(articles=[(prepare(article), None), (prepare(article), None)])
+    twice = Batch(articles=[(an_article(0), None), (an_article(0), None)])
     with pytest.raises(StoreError, match=r"(?i)unique|duplicate"):
         store.apply(twice, datetime.now(UTC))
-    assert store.entries(["a"]) == []
+    assert store.entries(["a0"]) == []
     assert store.version("all") == 0
     store.close()
 
@@ -31,11 +35,8 @@ def test_a_failed_batch_is_a_store_error_and_writes_nothing(store_url: str) -> N
 def test_postgresql_compresses_bodies_with_lz4(store_url: str) -> None:
     """What the store writes is compressed with lz4 (Debian's PostgreSQL has it)."""
     store = open_store(store_url)
-    for n in range(3):
-        article = Article(id=f"a{n}", path=f"a{n}.txt", title=f"عنوان {n}",
-                          published=datetime(2023, 10, 13, tzinfo=UTC), body=("فقرة طويلة مكررة. " * 40,) * 10,
-                          related_titles=(), source=None, tags=(), read_also=())
-        store.apply(Batch(articles=[(prepare(article), None)]), datetime.now(UTC))
+    long_body = ("فقرة طويلة مكررة. " * 40,) * 10  # past the size PostgreSQL compresses from
+    store.apply(Batch(articles=[(an_article(n, long_body), None) for n in range(3)]), datetime.now(UTC))
     with store.engine.connect() as conn:
         methods = conn.execute(text("SELECT DISTINCT pg_column_compression(body) FROM articles")).scalars().all()
     assert methods == ["lz4"]
