@@ -89,8 +89,8 @@ def delete_articles(conn: Connection, ids: list[str]) -> None:
 
 def insert_articles(conn: Connection, items: list[tuple[Prepared, datetime]]) -> None:
     """Insert (prepared article, updated) rows with their tags, relations
-    and read-also articles. Plain rows go straight to the driver's
-    executemany: for thousands of rows it is several times faster."""
+    and read-also articles. Plain rows go straight to the driver
+    (`bulk_insert`): for thousands of rows it is several times faster."""
     if not items:
         return
     article_rows, tag_rows, relation_rows = [], [], []
