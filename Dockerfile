@@ -26,6 +26,6 @@ EXPOSE 8000
 # Needs no curl: Python itself asks /healthz.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["python", "-c", "import urllib.request, sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4).status != 200)"]
-# gunicorn builds the app in each worker after the fork; the store's lock elects one scanner.
-# --worker-tmp-dir /dev/shm keeps a read-only root file system working.
-CMD ["sh", "-c", "exec gunicorn --workers \"$FEEDSVC_WORKERS\" --bind 0.0.0.0:8000 --worker-tmp-dir /dev/shm --access-logfile - --graceful-timeout 10 'feedsvc.web:create_app()'"]
+# gunicorn as feedsvc.server sets it up (FEEDSVC_WORKERS gevent workers, the scanner
+# in a process of its own); every setting comes from the environment.
+CMD ["gunicorn", "--config", "python:feedsvc.server", "--bind", "0.0.0.0:8000"]

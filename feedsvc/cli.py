@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
+import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -15,7 +17,7 @@ from feedsvc import logs
 from feedsvc.errors import FeedsvcError
 from feedsvc.model import Article, Rejected
 from feedsvc.parse import ParseRules, SourceFile, parse_files, walk
-from feedsvc.scan import Scanner
+from feedsvc.scan import Scanner, exit_with_parent
 from feedsvc.settings import Settings, load_settings
 from feedsvc.store import open_store
 
@@ -49,6 +51,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (default 2)")
     serve.add_argument("--dev", action="store_true", help="Flask's development server instead of gunicorn")
     serve.set_defaults(run=_serve)
+    scanner = commands.add_parser("scanner", help="scan on the schedule (and watch the tree) until stopped: "
+                                                  "what `serve` runs beside its web workers")
+    scanner.set_defaults(run=_scanner)
     export = commands.add_parser("export", help="write every feed and page as static files")
     export.add_argument("directory", type=Path, metavar="DIR")
     export.set_defaults(run=_export)
@@ -87,8 +92,8 @@ def _scan(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
-    """gunicorn with the app factory, so that each worker builds its app
-    (and its scan schedule) after the fork; the store lock elects the scanner."""
+    """gunicorn as `feedsvc.server` sets it up: web workers, and the scanner
+    in a process of its own. `--dev`: Flask's server, scanning in-process."""
     if args.dev:
         from feedsvc.web import create_app
 
@@ -96,10 +101,33 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     if args.config is not None:
         os.environ["FEEDSVC_CONFIG"] = str(args.config.resolve())
-    command = [sys.executable, "-m", "gunicorn", "--workers", str(args.workers), "--bind", f"{args.host}:{args.port}",
-               "--access-logfile", "-", "--graceful-timeout", "10", "feedsvc.web:create_app()"]
+    command = [sys.executable, "-m", "gunicorn", "--config", "python:feedsvc.server", "--workers", str(args.workers),
+               "--bind", f"{args.host}:{args.port}"]
     os.execv(sys.executable, command)
     return 0  # not reached
+
+
+def _scanner(args: argparse.Namespace, settings: Settings) -> int:
+    """The schedule (and the watch) until SIGTERM or SIGINT, or until the
+    process that started this one is gone. Several may run over one store:
+    the store's lock elects the one that scans."""
+    from feedsvc.schedule import ScanSchedule
+
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    exit_with_parent(os.getppid())
+    store = open_store(settings.store_url)
+    schedule = ScanSchedule(Scanner(store, settings.source_dir, settings.file_pattern, ParseRules.of(settings)),
+                            settings.scan_interval, settings.watch)
+    schedule.start()
+    try:
+        while not stop.wait(1):
+            pass
+    finally:
+        schedule.shutdown()
+        store.close()
+    return 0
 
 
 def _export(args: argparse.Namespace, settings: Settings) -> int:

@@ -24,7 +24,7 @@ class _JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
         }
         if record.exc_info:
-            event["error"] = self.formatException(record.exc_info).splitlines()[-1]
+            event["error"] = self.formatException(record.exc_info)  # the whole traceback, escaped into the line
         return json.dumps(event, ensure_ascii=False)
 
 
@@ -36,14 +36,39 @@ class _PlainFormatter(logging.Formatter):
         return super().format(record).replace("\n", " | ")  # one line per event, always
 
 
+# Others' loggers whose events feedsvc shows: APScheduler reports a job that
+# raised with a traceback of its own.
+THIRD_PARTY = ("apscheduler",)
+
+
+def formatter(log_format: str) -> logging.Formatter:
+    """One line per event: "plain" or "json"."""
+    return _JsonFormatter() if log_format == "json" else _PlainFormatter()
+
+
 def configure(log_format: str, level: int = logging.INFO) -> None:
-    """Route feedsvc's loggers to stderr in the given format ("plain" or "json")."""
+    """Route feedsvc's loggers (and THIRD_PARTY's warnings) to stderr in the
+    given format ("plain" or "json")."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_JsonFormatter() if log_format == "json" else _PlainFormatter())
-    root = logging.getLogger("feedsvc")
-    root.handlers[:] = [handler]
-    root.setLevel(level)
-    root.propagate = False
+    handler.setFormatter(formatter(log_format))
+    for name, its_level in [("feedsvc", level), *((other, logging.WARNING) for other in THIRD_PARTY)]:
+        logger = logging.getLogger(name)
+        logger.handlers[:] = [handler]
+        logger.setLevel(its_level)
+        logger.propagate = False
+
+
+def dict_config(log_format: str, loggers: tuple[str, ...]) -> dict[str, object]:
+    """A `logging.config.dictConfig` that gives these loggers feedsvc's format
+    on stderr (gunicorn's `logconfig_dict`)."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"feedsvc": {"()": "feedsvc.logs.formatter", "log_format": log_format}},
+        "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "feedsvc", "stream": "ext://sys.stderr"}},
+        "root": {"level": "WARNING", "handlers": ["stderr"]},
+        "loggers": {name: {"level": "INFO", "handlers": ["stderr"], "propagate": False} for name in loggers},
+    }
 
 
 class Progress:

@@ -161,16 +161,21 @@ def _start_parsing_process(cut: Cut, scanner: int) -> None:
     global _cut_here
     _cut_here = cut
     gc.disable()  # like a scan (see _without_cycle_collection), it makes no reference cycles
-    threading.Thread(target=_exit_with_scanner, args=(scanner,), daemon=True).start()
+    # A scanner killed outright cannot stop its pool, and the pool's queue
+    # never tells its processes (each holds both ends): they watch for it.
+    exit_with_parent(scanner)
 
 
-def _exit_with_scanner(scanner: int) -> None:
-    """A scanner killed outright cannot stop its pool, and the pool's queue
-    never tells its processes (each holds both ends): they watch for it.
-    (It may have died before this process started: its pid is passed in.)"""
-    while os.getppid() == scanner:
-        time.sleep(0.2)
-    os._exit(1)
+def exit_with_parent(parent: int) -> None:
+    """End this process (at once, as a kill would) when `parent` is no longer
+    its parent. The pid is passed in: the parent may have died already."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.2)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="feedsvc-parent-watch", daemon=True).start()
 
 
 def _examine_chunk(jobs: list[tuple[SourceFile, str | None]], pairs: frozenset[str]) -> list[Examined]:

@@ -84,6 +84,9 @@ class ScanSchedule:
         except FeedsvcError as exc:
             log.error("scan failed: %s", exc)
             return None
+        except Exception:  # a bug: said in one line, and the next run tries again
+            log.exception("scan failed")
+            return None
         finally:
             self.first_scan_done.set()
         log.info("scan %s", report.line())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -96,6 +98,43 @@ def wait_ready(base: str, seconds: float = 60) -> None:
             pass
         time.sleep(0.2)
     raise AssertionError(f"{base} never became ready")
+
+
+@contextmanager
+def served(tmp_path: Path, env: dict[str, str], workers: int = 2, name: str = "server"
+           ) -> Iterator[tuple[str, subprocess.Popen[str], Path]]:
+    """`feedsvc serve` (gunicorn, its workers and the scanner process) with
+    these FEEDSVC_* variables, until it answers /readyz; stopped after.
+    Yields its base URL, its process and its log file."""
+    port = free_port()
+    log = tmp_path / f"{name}.log"
+    full_env = {**os.environ, "FEEDSVC_DATA_DIR": str(tmp_path / "data"), "FEEDSVC_SCAN_INTERVAL": "1",
+                "FEEDSVC_BASE_URL": f"http://127.0.0.1:{port}/", **env}
+    with open(log, "w") as out:
+        process = subprocess.Popen([sys.executable, "-m", "feedsvc", "serve", "--port", str(port), "--workers",
+                                    str(workers)], cwd=ROOT, env=full_env, stdout=out, stderr=subprocess.STDOUT,
+                                   text=True, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_ready(base)
+        yield base, process, log
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+
+
+def wait_for(condition: Callable[[], object], seconds: float = 30) -> bool:
+    """Whether `condition()` comes true within `seconds` (asked every 50 ms)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import re
-import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +13,7 @@ import feedparser
 import pytest
 from lxml import etree
 
-from tests.conftest import ROOT, SHARED, fetch, free_port, wait_ready
+from tests.conftest import ROOT, SHARED, fetch, served
 from tests.test_web_feeds import check_atom, make_settings, scan
 
 SCHEMA = etree.RelaxNG(etree.parse(str(SHARED / "checks" / "atom.rng")))
@@ -61,20 +58,8 @@ def test_hostile_text_keeps_every_feed_valid_and_pages_escaped(tmp_path: Path) -
 
 @pytest.fixture
 def gunicorn(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[str], Path]]:
-    port = free_port()
-    log = tmp_path / "server.log"
-    env = {**os.environ, "FEEDSVC_DATA_DIR": str(tmp_path / "data"), "FEEDSVC_SCAN_INTERVAL": "1",
-           "FEEDSVC_BASE_URL": f"http://127.0.0.1:{port}/"}
-    with open(log, "w") as out:
-        process = subprocess.Popen([sys.executable, "-m", "feedsvc", "serve", "--port", str(port), "--workers", "2"],
-                                   cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, text=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_ready(base)
-        yield base, process, log
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(30)
+    with served(tmp_path, {}) as server:
+        yield server
 
 
 def test_gunicorn_serves_and_one_worker_scans(gunicorn: tuple[str, subprocess.Popen[str], Path]) -> None:
