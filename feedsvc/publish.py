@@ -24,11 +24,12 @@ from typing import NamedTuple
 
 from feedsvc.arabic import tag_key
 from feedsvc.model import Entry, FeedPage, Listing, ReadAlso, Tag
-from feedsvc.render import FEEDS, HTML, OPML, feed, page
+from feedsvc.render import FEEDS, HTML, OPML, PAGE_POLICY, feed, page
 from feedsvc.settings import Settings
 from feedsvc.store import Store
 from feedsvc.urls import Urls
 
+__all__ = ["PAGE_POLICY", "Output", "Publisher", "Rendered"]
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 VERSION_TTL = 0.1  # seconds a version lookup is trusted: an edit is served within a scan + 0.1 s
 CACHE_BYTES = 256 * 1024 * 1024  # per process: bodies and their gzip forms
@@ -50,7 +51,8 @@ class Rendered:
 
     body: bytes
     gzipped: bytes
-    etag: str  # strong
+    etag: str  # strong, of the body as it is
+    etag_gzip: str  # strong, of its gzip form
     last_modified: datetime
     last_modified_header: str  # the same moment as an HTTP date
     mimetype: str
@@ -64,8 +66,8 @@ class Rendered:
         body, last_modified, mimetype = output
         digest = hashlib.sha256(body).hexdigest()[:40]
         header = last_modified.astimezone(UTC).strftime("%a, %d %b %Y %H:%M:%S GMT")
-        return cls(body, gzip.compress(body, compresslevel=6, mtime=0), f'"{digest}"', last_modified, header,
-                   mimetype)
+        return cls(body, gzip.compress(body, compresslevel=6, mtime=0), f'"{digest}"', f'"{digest}-gzip"',
+                   last_modified, header, mimetype)
 
 
 def newest(entries: list[Entry]) -> datetime:

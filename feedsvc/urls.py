@@ -44,6 +44,12 @@ class Urls:
     def article(self, article_id: str) -> str:
         return self.base + "articles/" + _quoted(article_id, "/")
 
+    def of_path(self, path: str) -> str:
+        """This site's URL of a path as a request names it (decoded), its
+        empty segments dropped: whatever the path, the URL stays on the site."""
+        segments = [segment for segment in path.split("/") if segment]
+        return self.base + _quoted("/".join(segments) + ("/" if path.endswith("/") and segments else ""), "/")
+
     def opml(self) -> str:
         return self.base + "opml"
 

@@ -18,6 +18,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from feedsvc.parse import ParseRules
+from feedsvc.scan import Scanner
+from feedsvc.settings import Settings
+from feedsvc.store import open_store
+from feedsvc.web import create_app
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("FEEDSVC_SHARED", ROOT.parent / "shared"))
@@ -155,3 +163,42 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+# --- a served corpus: settings, a scan, the app and its test client -----------
+BASE = "http://feeds.example.org/"
+
+
+def make_settings(source: Path, data: Path, **overrides: object) -> Settings:
+    chosen: dict[str, object] = {"page_size": 5, **overrides}
+    return Settings(source_dir=source, data_dir=data, lexicon=ROOT / "config" / "lexicon.txt", base_url=BASE,
+                    **chosen)  # type: ignore[arg-type]
+
+
+def scan(settings: Settings) -> None:
+    store = open_store(settings.store_url)
+    Scanner(store, settings.source_dir, settings.file_pattern, ParseRules.of(settings)).scan()
+    store.close()
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from bench.corpus import generate
+
+    folder = tmp_path_factory.mktemp("feeds") / "articles"
+    generate(folder, 60, seed=21, with_expected=False)
+    for sample in (ROOT / "config" / "samples").glob("000_*.txt"):
+        (folder / sample.name).write_bytes(sample.read_bytes())
+    return folder
+
+
+@pytest.fixture(scope="module")
+def app(corpus: Path) -> Iterator[Flask]:
+    settings = make_settings(corpus, corpus.parent / "data")
+    scan(settings)
+    yield create_app(settings, scan=False)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()

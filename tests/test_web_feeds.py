@@ -6,59 +6,19 @@ from __future__ import annotations
 import gzip
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
 import feedparser
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from lxml import etree
 
-from bench.corpus import generate
-from feedsvc.parse import ParseRules
-from feedsvc.scan import Scanner
-from feedsvc.settings import Settings
-from feedsvc.store import open_store
 from feedsvc.web import create_app
-from tests.conftest import ROOT, SHARED
+from tests.conftest import BASE, SHARED, make_settings, scan
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 SCHEMA = etree.RelaxNG(etree.parse(str(SHARED / "checks" / "atom.rng")))
-BASE = "http://feeds.example.org/"
-
-
-def make_settings(source: Path, data: Path, **overrides: object) -> Settings:
-    return Settings(source_dir=source, data_dir=data, lexicon=ROOT / "config" / "lexicon.txt", base_url=BASE,
-                    page_size=5, **overrides)  # type: ignore[arg-type]
-
-
-def scan(settings: Settings) -> None:
-    store = open_store(settings.store_url)
-    Scanner(store, settings.source_dir, settings.file_pattern, ParseRules.of(settings)).scan()
-    store.close()
-
-
-@pytest.fixture(scope="module")
-def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("feeds") / "articles"
-    generate(folder, 60, seed=21, with_expected=False)
-    for sample in (ROOT / "config" / "samples").glob("000_*.txt"):
-        (folder / sample.name).write_bytes(sample.read_bytes())
-    return folder
-
-
-@pytest.fixture(scope="module")
-def app(corpus: Path) -> Iterator[Flask]:
-    settings = make_settings(corpus, corpus.parent / "data")
-    scan(settings)
-    yield create_app(settings, scan=False)
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
 
 
 def path_of(url: str) -> str:

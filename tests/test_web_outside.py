@@ -92,6 +92,8 @@ def test_pages_in_a_real_browser(gunicorn: tuple[str, subprocess.Popen[str], Pat
                            ("article", "/articles/000_4af9fadfdc09d4ea")):
             page.goto(base + path)
             assert page.evaluate("getComputedStyle(document.body).direction") == "rtl", name
+            # the style sheet applies: the Content-Security-Policy admits it by its hash
+            assert page.evaluate("getComputedStyle(document.body).maxWidth") != "none", name
             page.screenshot(path=str(artefacts / f"{name}.png"), full_page=True)
         page.goto(base + "/articles/000_4af9fadfdc09d4ea")
         page.click("aside a")

@@ -15,7 +15,7 @@ from feedsvc.model import Entry, FeedPage
 from feedsvc.render.content import entry_html
 from feedsvc.render.feeds import atom_entry, atom_feed, rss_feed, rss_item
 from feedsvc.render.jsonfeed import json_feed, json_item
-from feedsvc.render.pages import page
+from feedsvc.render.pages import PAGE_POLICY, page
 from feedsvc.urls import Urls
 
 
@@ -47,4 +47,4 @@ def feed(fmt: str, feed_page: FeedPage, urls: Urls) -> bytes:
     return found.around(feed_page, urls, [found.entry(e, feed_page.site_title, urls) for e in feed_page.entries])
 
 
-__all__ = ["FEEDS", "HTML", "OPML", "FeedFormat", "feed", "forget_entries", "page"]
+__all__ = ["FEEDS", "HTML", "OPML", "PAGE_POLICY", "FeedFormat", "feed", "forget_entries", "page"]

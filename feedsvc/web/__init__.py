@@ -11,8 +11,9 @@ import atexit
 import logging
 from dataclasses import dataclass, field
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, redirect, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import PathConverter
 
 from feedsvc import logs
 from feedsvc.errors import StoreError
@@ -22,9 +23,11 @@ from feedsvc.scan import Scanner
 from feedsvc.schedule import ScanSchedule
 from feedsvc.settings import Settings, load_settings
 from feedsvc.store import Store, open_store
+from feedsvc.web.http import security_headers
 from feedsvc.web.polls import FastPolls
 
 log = logging.getLogger("feedsvc.web")
+RETRY_AFTER = 5  # seconds a client is asked to wait while the store cannot be reached
 
 
 @dataclass
@@ -50,6 +53,11 @@ def create_app(settings: Settings | None = None, *, scan: bool = True) -> Flask:
     scanner = Scanner(store, settings.source_dir, settings.file_pattern, ParseRules.of(settings))
     schedule = ScanSchedule(scanner, settings.scan_interval, settings.watch)
     app = Flask(__name__)
+    # Werkzeug would answer //a//b with a redirect built from the request's
+    # Host header (an open redirect, and poisoned caches): _one_slash does it
+    # from base_url instead
+    app.url_map.merge_slashes = False
+    app.url_map.converters["path"] = _AnyPath
     found = app.extensions["feedsvc"] = Services(settings, store, Publisher(store, settings), schedule)
     found.polls = FastPolls(app.wsgi_app, found)
     app.wsgi_app = found.polls  # type: ignore[method-assign]
@@ -59,7 +67,9 @@ def create_app(settings: Settings | None = None, *, scan: bool = True) -> Flask:
     app.register_blueprint(feeds.blueprint)
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(ops.blueprint)
+    app.before_request(_one_slash)
     app.after_request(_count)
+    app.after_request(_secure)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(StoreError, _store_error)
     app.register_error_handler(Exception, _internal_error)
@@ -77,17 +87,48 @@ def _count(response: Response) -> Response:
     return response
 
 
+class _AnyPath(PathConverter):
+    """Werkzeug's <path:…>, newlines included: an article's id is its file's
+    path, and a file name may hold one."""
+
+    regex = "[^/][\\s\\S]*?"
+
+
+def _one_slash() -> Response | None:
+    """A path with empty segments (//x, /a//b) moves, within this site, to
+    the same path with single slashes."""
+    if "//" not in request.path:
+        return None
+    query = request.query_string.decode("ascii", "replace")
+    url = services().publisher.urls.of_path(request.path)
+    return redirect(f"{url}?{query}" if query else url, code=301)  # type: ignore[return-value]
+
+
+def _secure(response: Response) -> Response:
+    for name, value in security_headers(response.mimetype or ""):
+        response.headers.setdefault(name, value)
+    return response
+
+
 def _plain(text: str, status: int) -> Response:
     return Response(text + "\n", status=status, mimetype="text/plain")
 
 
 def _http_error(error: HTTPException) -> Response:
-    return _plain(f"{error.code} {error.name}: {error.description}", error.code or 500)
+    """The error in a line of its own words (never the request's), with the
+    headers it calls for (Allow on a 405, WWW-Authenticate on a 401)."""
+    response = _plain(f"{error.code} {error.name}: {error.description}", error.code or 500)
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
 
 
 def _store_error(error: StoreError) -> Response:
     log.error("store unavailable: %s", error)
-    return _plain("503 Service Unavailable: the store cannot be reached; try again shortly", 503)
+    response = _plain("503 Service Unavailable: the store cannot be reached; try again shortly", 503)
+    response.headers["Retry-After"] = str(RETRY_AFTER)
+    return response
 
 
 def _internal_error(error: Exception) -> Response:

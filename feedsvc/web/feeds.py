@@ -19,7 +19,7 @@ def page_number(in_path: str | None = None) -> int:
         return 1  # most requests: the first page, nothing to parse
     raw = in_path if in_path is not None else request.args.get("page", "1")
     if not raw.isascii() or not raw.isdigit() or len(raw) > 9 or int(raw) < 1:
-        abort(400, description=f"page must be a positive whole number, not {raw!r}")
+        abort(400, description="the page must be a positive whole number")
     if in_path is not None and int(raw) == 1:
         abort(404, description="page 1 is feed.<format>, without a number")
     return int(raw)
@@ -28,18 +28,18 @@ def page_number(in_path: str | None = None) -> int:
 def known_tag(name: str) -> Tag:
     tag = services().publisher.find_tag(name)
     if tag is None:
-        abort(404, description=f"no tag {name!r}")
+        abort(404, description="there is no such tag")
     return tag
 
 
 def serve_feed(tag: Tag | None, fmt: str, in_path: str | None = None) -> Response:
     if fmt not in FORMATS:
-        abort(404, description=f"no feed format {fmt!r}; there are {', '.join(FORMATS)}")
+        abort(404, description=f"there is no such feed format; there are {', '.join(FORMATS)}")
     number = page_number(in_path)
     found_services = services()
     found = found_services.publisher.feed(tag, fmt, number)
     if found is None:
-        abort(404, description=f"page {number} is past the last page of this feed")
+        abort(404, description="the page is past the last page of this feed")
     if found_services.polls is not None and not request.query_string and request.url_rule is not None:
         found_services.polls.remember(request.environ["PATH_INFO"],
                                       Known(tag.name if tag else None, fmt, number, request.url_rule.rule))

@@ -16,7 +16,19 @@ from typing import NamedTuple
 from flask import Request, Response
 from werkzeug.http import parse_accept_header, parse_date, parse_etags
 
-from feedsvc.publish import Rendered
+from feedsvc.publish import PAGE_POLICY, Rendered
+
+# Sent with every response: no content sniffing, no full URL in a Referer to
+# other sites, and a Content-Security-Policy: the pages' own (their style
+# sheet, nothing else), or, for feeds and plain text, nothing at all.
+_SAFE = [("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "strict-origin-when-cross-origin")]
+_NOTHING = "default-src 'none'; frame-ancestors 'none'"
+
+
+@lru_cache(maxsize=32)
+def security_headers(mimetype: str) -> tuple[tuple[str, str], ...]:
+    policy = PAGE_POLICY if mimetype.startswith("text/html") else _NOTHING
+    return (*_SAFE, ("Content-Security-Policy", policy))
 
 
 class Reply(NamedTuple):
@@ -28,13 +40,18 @@ class Reply(NamedTuple):
 def reply(rendered: Rendered, if_none_match: str | None, if_modified_since: str | None, accept_encoding: str,
           max_age: int) -> Reply:
     """200 with the bytes (gzip when accepted), or 304 when the client's
-    validators match. If-None-Match (lists, weak forms, *) wins over
+    validators match. Each coding has its own strong ETag (RFC 9110, 8.8.3:
+    a cache must not hand one for the other); If-None-Match with either
+    matches. If-None-Match (lists, weak forms, *) wins over
     If-Modified-Since, as RFC 9110 says."""
-    headers = [("ETag", rendered.etag), ("Cache-Control", f"public, max-age={max_age}"), ("Vary", "Accept-Encoding")]
+    gzipped = accepts_gzip(accept_encoding)
+    headers = [("ETag", rendered.etag_gzip if gzipped else rendered.etag),
+               ("Cache-Control", f"public, max-age={max_age}"), ("Vary", "Accept-Encoding"),
+               *security_headers(rendered.mimetype)]
     if _not_modified(rendered, if_none_match, if_modified_since):
         return Reply(304, headers, b"")  # with an ETag, a 304 needs no Last-Modified (RFC 9110, 15.4.5)
     headers += [("Last-Modified", rendered.last_modified_header), ("Content-Type", rendered.mimetype)]
-    if accepts_gzip(accept_encoding):
+    if gzipped:
         headers.append(("Content-Encoding", "gzip"))
         return Reply(200, headers, rendered.gzipped)
     return Reply(200, headers, rendered.body)
@@ -50,11 +67,12 @@ def respond(rendered: Rendered, request: Request, max_age: int) -> Response:
 
 
 def _not_modified(rendered: Rendered, if_none_match: str | None, if_modified_since: str | None) -> bool:
-    if if_none_match == rendered.etag:
+    if if_none_match == rendered.etag or if_none_match == rendered.etag_gzip:
         return True
     if if_none_match:
         etags = parse_etags(if_none_match)
-        return etags.contains_weak(rendered.etag.strip('"')) or etags.star_tag
+        return (etags.star_tag or etags.contains_weak(rendered.etag.strip('"'))
+                or etags.contains_weak(rendered.etag_gzip.strip('"')))
     since = parse_date(if_modified_since) if if_modified_since else None
     return since is not None and rendered.last_modified.replace(microsecond=0) <= since.astimezone(UTC)
 

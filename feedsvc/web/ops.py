@@ -71,10 +71,11 @@ def rescan() -> Response:
     token = services().settings.admin_token
     if not token:
         abort(404, description="rescanning over HTTP is off: no admin token is configured")
-    given = request.headers.get("Authorization", "")
-    if not given.startswith("Bearer "):
-        abort(401, description="send Authorization: Bearer <admin token>")
-    if not hmac.compare_digest(given[7:].encode(), token.encode()):
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer":  # schemes are case-insensitive (RFC 9110, 11.1)
+        abort(Response("401 Unauthorized: send Authorization: Bearer <admin token>\n", status=401,
+                       mimetype="text/plain", headers={"WWW-Authenticate": 'Bearer realm="feedsvc"'}))
+    if not hmac.compare_digest(given.strip().encode(), token.encode()):
         abort(403, description="wrong admin token")
     services().schedule.request_rescan()
     return Response("rescan scheduled\n", status=202, mimetype="text/plain")

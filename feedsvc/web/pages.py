@@ -23,7 +23,7 @@ def tag(name: str) -> Response:
         return canonical(services().publisher.urls.tag(found.name))
     rendered = services().publisher.tag_page(found)
     if rendered is None:
-        abort(404, description=f"no tag {name!r}")
+        abort(404, description="there is no such tag")
     return respond(rendered, request, services().settings.scan_interval)
 
 
@@ -31,7 +31,7 @@ def tag(name: str) -> Response:
 def article(article_id: str) -> Response:
     rendered = services().publisher.article_page(article_id)
     if rendered is None:
-        abort(404, description=f"no article {article_id!r}")
+        abort(404, description="there is no such article")
     return respond(rendered, request, services().settings.scan_interval)
 
 
