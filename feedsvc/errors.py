@@ -25,3 +25,13 @@ class SourceError(FeedsvcError):
 
 class StoreError(FeedsvcError):
     """The store could not be read or written."""
+
+
+class FencedOut(StoreError):
+    """A scanner's write was refused: another process took the scanner lock
+    (and the fence) since this one took it."""
+
+
+class Refused(StoreError):
+    """The database refused what was written (a constraint, a value it cannot
+    hold), as opposed to not being reachable."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 
 def utc_now() -> datetime:
@@ -156,6 +156,13 @@ class FeedPage:
         return self.site_title if self.tag is None else f"{self.tag.name} | {self.site_title}"
 
 
+class Version(NamedTuple):
+    """How many times what a scope shows has changed, and when it last did."""
+
+    number: int
+    changed: datetime
+
+
 @dataclass(frozen=True, slots=True)
 class FileStamp:
     """What the store remembers of a source file, to skip it when unchanged."""
@@ -166,6 +173,7 @@ class FileStamp:
     digest: str  # of the file's bytes
     article_id: str | None = None
     error: str | None = None
+    waiting_until: datetime | None = None  # its article is dated later: it waits till then, unpublished
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,8 @@ from datetime import UTC, datetime
 from typing import NamedTuple
 
 from feedsvc.arabic import tag_key
-from feedsvc.model import Entry, FeedPage, Listing, ReadAlso, Tag
+from feedsvc.errors import StoreError
+from feedsvc.model import Entry, FeedPage, Listing, ReadAlso, Tag, Version
 from feedsvc.render import FEEDS, HTML, OPML, PAGE_POLICY, feed, page
 from feedsvc.settings import Settings
 from feedsvc.store import Store
@@ -32,16 +33,15 @@ from feedsvc.urls import Urls
 __all__ = ["PAGE_POLICY", "Output", "Publisher", "Rendered"]
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 VERSION_TTL = 0.1  # seconds a version lookup is trusted: an edit is served within a scan + 0.1 s
-CACHE_BYTES = 256 * 1024 * 1024  # per process: bodies and their gzip forms
+STORE_RETRY = 1.0  # seconds, after the store failed to answer, before it is asked again
 TAG_LOOKUPS = 4096
 EXPORT_CHUNK = 500  # article pages whose entries are read in one go
 
 
 class Output(NamedTuple):
-    """What a renderer made: the bytes, and what the response says of them."""
+    """What a renderer made: the bytes, and their type."""
 
     body: bytes
-    last_modified: datetime
     mimetype: str
 
 
@@ -62,8 +62,9 @@ class Rendered:
         return len(self.body) + len(self.gzipped)
 
     @classmethod
-    def of(cls, output: Output) -> Rendered:
-        body, last_modified, mimetype = output
+    def of(cls, output: Output, last_modified: datetime) -> Rendered:
+        """`last_modified`: when what the bytes show last changed (their scope's version)."""
+        body, mimetype = output
         digest = hashlib.sha256(body).hexdigest()[:40]
         header = last_modified.astimezone(UTC).strftime("%a, %d %b %Y %H:%M:%S GMT")
         return cls(body, gzip.compress(body, compresslevel=6, mtime=0), f'"{digest}"', f'"{digest}-gzip"',
@@ -82,10 +83,12 @@ class Publisher:
         self.urls = Urls(settings.base_url)
         self.hits = 0
         self.misses = 0
-        self._cache: OrderedDict[tuple[object, ...], Rendered | None] = OrderedDict()
+        self._cache: OrderedDict[tuple[object, ...], Rendered] = OrderedDict()
         self._cached_bytes = 0
-        self._versions: dict[str, tuple[int, float]] = {}
-        self._tags: dict[tuple[str, int], Tag | None] = {}
+        self._most_bytes = settings.render_cache_mb * 1024 * 1024
+        self._versions: dict[str, tuple[Version, float]] = {}
+        self._store_down_until = 0.0  # monotonic: till then, versions known are served without asking
+        self._tags: dict[tuple[str, int], Tag] = {}
         self._lock = threading.Lock()
 
     # --- what can be asked for -------------------------------------------------
@@ -113,18 +116,20 @@ class Publisher:
 
     def find_tag(self, spelling: str) -> Tag | None:
         """The tag a URL names, in any spelling with the same key (cached
-        with the site version: a poll must not cost a query)."""
-        key = (spelling, self._version("site"))
+        with the site version: a poll must not cost a query; a spelling that
+        names no tag is not remembered)."""
+        key = (spelling, self._version("site").number)
         with self._lock:
             if key in self._tags:
                 return self._tags[key]
         found = self.store.tag(tag_key(spelling))
-        tag = found[0] if found else None
+        if found is None:
+            return None
         with self._lock:
             if len(self._tags) >= TAG_LOOKUPS:
                 self._tags.clear()
-            self._tags[key] = tag
-        return tag
+            self._tags[key] = found[0]
+        return found[0]
 
     def tags(self) -> list[tuple[Tag, int]]:
         return self.store.tags()
@@ -174,7 +179,7 @@ class Publisher:
                 ids = [i for i in self.store.newest_ids(key, self.store.count(key)) if i in updated]
                 if tag is not None:
                     first = ids[:size]
-                    yield urls.tag(tag.name), self._tag_page(tag, count, [listed[i] for i in first], newest_of(first))
+                    yield urls.tag(tag.name), self._tag_page(tag, count, [listed[i] for i in first])
                 last = max(1, -(-len(ids) // size))
                 for number in range(1, last + 1):
                     shown = ids[(number - 1) * size:number * size]
@@ -182,35 +187,52 @@ class Publisher:
                     for fmt, found in FEEDS.items():
                         entries = [os.pread(descriptor, *placed[fmt, i]) for i in shown]
                         url = urls.feed(None if tag is None else tag.name, fmt, number)
-                        yield url, Output(found.around(feed_page, urls, entries), feed_page.updated, found.mimetype)
+                        yield url, Output(found.around(feed_page, urls, entries), found.mimetype)
 
     # --- the cache ----------------------------------------------------------------
     def _cached(self, key: tuple[object, ...], scope: str, render: Callable[[], Output | None]
                 ) -> Rendered | None:
-        full_key = (*key, self._version(scope))
+        """What `render` makes, from the cache while the scope's version holds.
+        Nothing is remembered of what is not there (None): its keys come from
+        request URLs, without bound."""
+        version = self._version(scope)
+        full_key = (*key, version.number)
         with self._lock:
             if full_key in self._cache:
                 self.hits += 1
                 self._cache.move_to_end(full_key)
                 return self._cache[full_key]
         output = render()
-        rendered = Rendered.of(output) if output is not None else None
         with self._lock:
             self.misses += 1
+        if output is None:
+            return None
+        rendered = Rendered.of(output, version.changed)
+        with self._lock:
             if full_key not in self._cache:
                 self._cache[full_key] = rendered
-                self._cached_bytes += rendered.size if rendered else 0
-            while self._cached_bytes > CACHE_BYTES and len(self._cache) > 1:
+                self._cached_bytes += rendered.size
+            while self._cached_bytes > self._most_bytes and len(self._cache) > 1:
                 _, evicted = self._cache.popitem(last=False)  # least recently used; stale versions go first
-                self._cached_bytes -= evicted.size if evicted else 0
+                self._cached_bytes -= evicted.size
         return rendered
 
-    def _version(self, scope: str) -> int:
+    def _version(self, scope: str) -> Version:
+        """The scope's version, asked of the store at most every VERSION_TTL.
+        While the store cannot be reached, the version last known is used
+        (and the store asked again only after STORE_RETRY): what was
+        rendered before the outage goes on being served."""
         now = time.monotonic()
         known = self._versions.get(scope)
-        if known is not None and now - known[1] < VERSION_TTL:
+        if known is not None and (now - known[1] < VERSION_TTL or now < self._store_down_until):
             return known[0]
-        version = self.store.versions([scope])[scope]
+        try:
+            version = self.store.versions([scope])[scope]
+        except StoreError:
+            self._store_down_until = now + STORE_RETRY
+            if known is None:
+                raise
+            return known[0]
         self._versions[scope] = (version, now)
         return version
 
@@ -228,14 +250,14 @@ class Publisher:
         entries = self._entries(tag, number)
         feed_page = FeedPage(self.settings.site_title, tag, tuple(entries), number, last, newest(entries),
                              self.settings.websub_hub or None)
-        return Output(feed(fmt, feed_page, self.urls), feed_page.updated, FEEDS[fmt].mimetype)
+        return Output(feed(fmt, feed_page, self.urls), FEEDS[fmt].mimetype)
 
-    def _html(self, template: str, updated: datetime, **context: object) -> Output:
-        return Output(page(template, self.urls, self.settings.site_title, **context), updated, HTML)
+    def _html(self, template: str, **context: object) -> Output:
+        return Output(page(template, self.urls, self.settings.site_title, **context), HTML)
 
     def _render_home(self) -> Output:
         entries = self._entries(None, 1)
-        return self._html("home.html", newest(entries), listings=[Listing.of(e.article) for e in entries],
+        return self._html("home.html", listings=[Listing.of(e.article) for e in entries],
                           tags=self.store.tags(), feed_tag=None, feed_title=self.settings.site_title)
 
     def _render_tag(self, tag: Tag) -> Output | None:
@@ -243,10 +265,10 @@ class Publisher:
         if found is None:
             return None
         entries = self._entries(tag, 1)
-        return self._tag_page(found[0], found[1], [Listing.of(e.article) for e in entries], newest(entries))
+        return self._tag_page(found[0], found[1], [Listing.of(e.article) for e in entries])
 
-    def _tag_page(self, tag: Tag, count: int, listings: list[Listing], updated: datetime) -> Output:
-        return self._html("tag.html", updated, tag=tag, count=count, listings=listings, feed_tag=tag.name,
+    def _tag_page(self, tag: Tag, count: int, listings: list[Listing]) -> Output:
+        return self._html("tag.html", tag=tag, count=count, listings=listings, feed_tag=tag.name,
                           feed_title=tag.name)
 
     def _render_article(self, article_id: str) -> Output | None:
@@ -257,16 +279,16 @@ class Publisher:
         return self._read_also(embedded) if embedded is not None else None
 
     def _read_also(self, embedded: ReadAlso) -> Output:
-        return self._html("article.html", EPOCH, article=_ReadAlsoView(embedded.title, embedded.body),
+        return self._html("article.html", article=_ReadAlsoView(embedded.title, embedded.body),
                           published=None, related=(), feed_tag=None, feed_title=self.settings.site_title)
 
     def _article(self, entry: Entry) -> Output:
-        return self._html("article.html", entry.updated, article=entry.article, published=entry.article.published,
+        return self._html("article.html", article=entry.article, published=entry.article.published,
                           related=entry.related, feed_tag=None, feed_title=self.settings.site_title)
 
     def _render_opml(self) -> Output:
         body = page("opml.xml", self.urls, self.settings.site_title, tags=self.store.tags())
-        return Output(body, EPOCH, OPML)
+        return Output(body, OPML)
 
 
 @dataclass(frozen=True, slots=True)

@@ -322,7 +322,7 @@ class Scanner:
         if written:
             # tells a scanner in another process that what it holds is stale
             self._generation = (self.store.get_meta("scan_generation") or 0) + 1
-            self.store.set_meta("scan_generation", self._generation)
+            self.store.set_meta("scan_generation", self._generation, fenced=True)
         rejected = sum(stamp.error is not None for stamp in self._index.values())
         return ScanReport(started, utc_now(), work.seen, len(work.to_read), parsed, len(changed), removed, rejected)
 
@@ -357,7 +357,7 @@ class Scanner:
 
     def _write(self, batch: Batch) -> Applied:
         applied = self.store.apply(batch, utc_now())
-        self._remember(batch)
+        self._remember(batch, applied.refused)
         return applied
 
     def _sync(self) -> None:
@@ -367,10 +367,12 @@ class Scanner:
             self._stats = None
             self._generation = generation
 
-    def _remember(self, batch: Batch) -> None:
+    def _remember(self, batch: Batch, refused: tuple[FileStamp, ...]) -> None:
+        """What the store now holds of these files (`refused`: the stamps it
+        wrote instead of articles it refused)."""
         for path in batch.removed:
             del self._index[path]
-        for stamp in [s for _, s in batch.articles if s is not None] + batch.touched + batch.rejected:
+        for stamp in [s for _, s in batch.articles if s is not None] + batch.touched + batch.rejected + [*refused]:
             before = self._index.get(stamp.path)
             if stamp.article_id is None and before is not None:
                 stamp = replace(stamp, article_id=before.article_id)

@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from feedsvc.errors import FeedsvcError
+from feedsvc.errors import FeedsvcError, FencedOut
 from feedsvc.model import ScanReport
 from feedsvc.scan import Scanner
 from feedsvc.watch import Watch
@@ -81,6 +81,10 @@ class ScanSchedule:
                 log.debug("scan skipped: another process is the scanner")
                 return None
             report = self.scanner.scan()
+        except FencedOut as exc:
+            log.warning("scan stopped: %s", exc)
+            self.release()
+            return None
         except FeedsvcError as exc:
             log.error("scan failed: %s", exc)
             return None
@@ -93,6 +97,12 @@ class ScanSchedule:
         return report
 
     def _lead(self) -> bool:
+        """Whether this process is the scanner, taking the lock if it is free.
+        A lock lost (its connection killed, its file removed, the fence taken
+        by another) is let go first, and taken again if it can be."""
+        if self._held is not None and not self.scanner.store.still_scanner():
+            log.warning("this process lost the scanner lock; it scans only if it can take it again")
+            self.release()
         if self._held is None:
             stack = ExitStack()
             if stack.enter_context(self.scanner.store.scanner_lock()):

@@ -43,6 +43,7 @@ class Settings:
     scan_interval: int = _setting(60, "Seconds between scans of the source directory.")
     watch: bool = _setting(True, "Also scan each change as soon as the system reports it (inotify).")
     parse_processes: int = _setting(0, "Processes parsing a scan that reads many files; 0: one per CPU.")
+    render_cache_mb: int = _setting(128, "Memory per web worker for rendered feeds and pages (MiB).")
     websub_hub: str = _setting("", "WebSub hub URL announced in feeds; empty: none.")
     admin_token: str = _setting("", "Bearer token for POST /admin/rescan; empty: disabled.")
     log_format: str = _setting("plain", "Log line format: plain or json.")
@@ -104,7 +105,7 @@ def _convert(name: str, value: Any, *, from_env: bool) -> Any:
 
 
 def _validate(settings: Settings) -> None:
-    for name in ("max_file_size", "page_size", "scan_interval"):
+    for name in ("max_file_size", "page_size", "scan_interval", "render_cache_mb"):
         if getattr(settings, name) <= 0:
             raise SettingsError(name, "must be a positive whole number")
     if settings.parse_processes < 0:

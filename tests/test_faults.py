@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 import socket
+import threading
 import time
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
-from tests.conftest import ROOT, fetch, served, wait_for
+import pytest
+from sqlalchemy import create_engine, text
+
+from tests.conftest import POSTGRES, ROOT, fetch, free_port, served, wait_for
 
 TRICKLERS = 200
 
@@ -45,3 +52,91 @@ def test_slow_clients_starve_neither_the_workers_nor_the_scanner(tmp_path: Path)
                 connection.close()
         text = log.read_text()
         assert "WORKER TIMEOUT" not in text and not re.search(r"(?i)traceback", text), text[-3000:]
+
+
+class Proxy:
+    """A TCP relay to the real PostgreSQL that can be cut (every connection
+    dropped, new ones refused) and restored on the same port: an outage
+    of the store as the service sees one."""
+
+    def __init__(self, target: tuple[str, int] = ("127.0.0.1", 5432)) -> None:
+        self.target = target
+        self.port = free_port()
+        self.sockets: list[socket.socket] = []
+        self.listener: socket.socket | None = None
+        self.restore()
+
+    def restore(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", self.port), reuse_port=False)
+        threading.Thread(target=self._accept, args=(self.listener,), daemon=True).start()
+
+    def cut(self) -> None:
+        assert self.listener is not None
+        with contextlib.suppress(OSError):  # wakes the accepting thread: close alone leaves it listening
+            self.listener.shutdown(socket.SHUT_RDWR)
+        self.listener.close()
+        for one in self.sockets:
+            with contextlib.suppress(OSError):
+                one.shutdown(socket.SHUT_RDWR)
+            one.close()
+        self.sockets.clear()
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            server = socket.create_connection(self.target)
+            self.sockets += [client, server]
+            for source, sink in ((client, server), (server, client)):
+                threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
+
+    @staticmethod
+    def _pump(source: socket.socket, sink: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while data := source.recv(65536):
+                sink.sendall(data)
+
+
+@pytest.fixture
+def postgres_schema() -> Iterator[str]:
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield schema
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def test_a_store_outage_serves_what_was_rendered_and_recovers_alone(tmp_path: Path, postgres_schema: str) -> None:
+    source = tmp_path / "articles"
+    shutil.copytree(ROOT / "config" / "samples", source)
+    proxy = Proxy()
+    url = f"postgresql+psycopg://postgres@127.0.0.1:{proxy.port}/test?options=-csearch_path%3D{postgres_schema}"
+    rendered = ["/feed.atom", "/tags/%D8%BA%D8%B2%D8%A9/feed.rss", "/", "/articles/000_4af9fadfdc09d4ea"]
+    with served(tmp_path, {"FEEDSVC_SOURCE_DIR": str(source), "FEEDSVC_DATABASE_URL": url}, workers=1) as (base, _, _):
+        before = {path: fetch(base + path) for path in rendered}
+        assert all(status == 200 for status, _, _ in before.values())
+        proxy.cut()
+        try:
+            time.sleep(0.3)  # past the version's time to live: the store is asked, and fails
+            for path, (_, headers, body) in before.items():
+                status, now, again = fetch(base + path)
+                assert status == 200, path
+                assert (now["ETag"], now["Last-Modified"], again) == (headers["ETag"], headers["Last-Modified"], body)
+            status, headers, body = fetch(base + "/tags/%D8%A5%D9%8A%D8%B1%D8%A7%D9%86/feed.atom")  # never rendered
+            assert status == 503 and int(headers["Retry-After"]) > 0 and b"Traceback" not in body
+            assert fetch(base + "/readyz")[0] == 503
+            assert fetch(base + "/healthz")[0] == 200
+            (source / "during.txt").write_text("خبر كتب والمخزن غائب\nتاريخ النشر: 2023-10-20\nفقرة.\n",
+                                               encoding="utf-8")
+        finally:
+            proxy.restore()
+        assert wait_for(lambda: "والمخزن غائب" in fetch(base + "/feed.atom")[2].decode(), 30)
+        assert fetch(base + "/readyz")[0] == 200
+    proxy.cut()

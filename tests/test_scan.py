@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -380,7 +381,14 @@ def test_a_store_of_schema_version_1_is_upgraded_in_place(store_url: str, source
     newest = store.newest_ids(tag.key, 5)
     store.close()
     engine = create_engine(store_url)
-    with engine.begin() as conn:  # what version 1 had: no published in article_tags, a title_key index
+    with engine.begin() as conn:  # what version 1 had: no published in article_tags, a title_key index,
+        # no times of versions, no waiting files, no fence, lengths on PostgreSQL
+        conn.execute(text("ALTER TABLE versions DROP COLUMN changed"))
+        conn.execute(text("ALTER TABLE files DROP COLUMN waiting_until"))
+        conn.execute(text("DROP TABLE fence"))
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("ALTER TABLE files ALTER COLUMN path TYPE VARCHAR(1024)"))
+            conn.execute(text("ALTER TABLE articles ALTER COLUMN id TYPE VARCHAR(512)"))
         conn.execute(text("DROP INDEX article_tags_newest"))
         conn.execute(text("ALTER TABLE article_tags DROP COLUMN published"))
         conn.execute(text("DROP INDEX articles_title"))
@@ -393,5 +401,20 @@ def test_a_store_of_schema_version_1_is_upgraded_in_place(store_url: str, source
         assert store.get_meta("schema_version") == SCHEMA_VERSION
         report = scanner(store, source).scan()
         assert (report.seen, report.read, report.changed) == (40, 0, 0)
+        assert store.versions(["all"])["all"].changed > datetime(2026, 1, 1, tzinfo=UTC)  # upgraded: changed now
     finally:
         store.close()
+
+
+def test_a_4000_character_path_is_stored_beside_a_normal_new_file(store: Store, source: Path) -> None:
+    scanner(store, source).scan()
+    # 4,000 characters, in 19 folders (a name may have 255 bytes, a whole path 4,095)
+    deep = source.joinpath(*[f"folder{n:02d}" + "x" * 191 for n in range(19)])
+    long_path = write(deep / ("a" * (4000 - len(str(deep.relative_to(source))) - 1 - 4) + ".txt"), "خبر في مسار طويل")
+    write(source / "short.txt", "خبر في مسار قصير")
+    relative = str(long_path.relative_to(source))
+    assert len(relative) == 4000
+    report = scanner(store, source).scan()
+    assert (report.changed, report.rejected) == (2, 0)
+    ids = {e.article.id for e in store.entries([relative[:-4], "short"])}
+    assert ids == {relative[:-4], "short"}

@@ -4,6 +4,9 @@ and links that work whatever a file name holds."""
 
 from __future__ import annotations
 
+import time
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -11,7 +14,7 @@ import feedparser
 from flask.testing import FlaskClient
 
 from feedsvc.web import create_app
-from tests.conftest import BASE, make_settings, scan
+from tests.conftest import BASE, make_settings, scan, wait_for
 from tests.test_web_feeds import path_of
 
 ODD_NAMES = ["سطر\nجديد", "نسبة%25", "سؤال?", "وسم#", "تحكم\x01", "مسافة  مزدوجة", "خط\\مائل"]
@@ -90,3 +93,49 @@ def test_every_listed_article_links_to_its_page_whatever_its_file_name(tmp_path:
         page = client.get(path_of(entry.link))
         assert page.status_code == 200, entry.link
         assert entry.title.encode() in page.data
+
+
+def test_last_modified_moves_with_every_change_and_never_runs_ahead(tmp_path: Path) -> None:
+    """A reader that sends only If-Modified-Since sees an older article
+    added, one deleted and one edited; a future-dated article does not put
+    Last-Modified in the future. (HTTP dates count whole seconds: each step
+    waits for the next second first.)"""
+    source = tmp_path / "src"
+    source.mkdir()
+    for n in range(3):
+        (source / f"a{n}.txt").write_text(f"عنوان {n}\nتاريخ النشر: 2023-10-1{n}\nفقرة.\n", encoding="utf-8")
+    settings = make_settings(source, tmp_path / "data", page_size=50)
+    scan(settings)
+    client = create_app(settings, scan=False).test_client()
+
+    def next_second() -> None:
+        start = int(time.time())
+        assert wait_for(lambda: int(time.time()) > start, 2)
+
+    seen = client.get("/feed.atom").headers["Last-Modified"]
+    changes = [lambda: (source / "old.txt").write_text("قديم\nتاريخ النشر: 2001-01-01\nفقرة.\n", encoding="utf-8"),
+               lambda: (source / "a1.txt").unlink(),
+               lambda: (source / "a0.txt").write_text("عنوان 0\nتاريخ النشر: 2023-10-10\nفقرة معدلة.\n",
+                                                      encoding="utf-8")]
+    for change in changes:
+        next_second()
+        change()
+        scan(settings)
+        answer = client.get("/feed.atom", headers={"If-Modified-Since": seen})
+        assert answer.status_code == 200
+        assert parsedate_to_datetime(answer.headers["Last-Modified"]) > parsedate_to_datetime(seen)
+        assert parsedate_to_datetime(answer.headers["Last-Modified"]) <= datetime.now(UTC)
+        seen = answer.headers["Last-Modified"]
+    scan(settings)  # nothing changed
+    assert client.get("/feed.atom", headers={"If-Modified-Since": seen}).status_code == 304
+
+
+def test_urls_of_things_that_are_not_there_are_not_remembered(client: FlaskClient) -> None:
+    publisher = client.application.extensions["feedsvc"].publisher
+    client.get("/feed.atom")
+    before = (len(publisher._cache), len(publisher._tags))
+    for n in range(500):
+        assert client.get(f"/articles/missing-{n}").status_code == 404
+        assert client.get(f"/tags/missing-{n}/feed.atom").status_code == 404
+        assert client.get(f"/feed-{1000 + n}.atom").status_code == 404
+    assert (len(publisher._cache), len(publisher._tags)) == before

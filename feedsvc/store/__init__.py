@@ -8,29 +8,31 @@ StoreError.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, delete, event, func, insert, select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import Connection, Engine, create_engine, delete, event, func, insert, select, update
+from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 
 from feedsvc.arabic import title_key
-from feedsvc.errors import StoreError
-from feedsvc.model import Entry, FileStamp, ReadAlso, Related, ScanReport, Tag
+from feedsvc.errors import FencedOut, Refused, StoreError
+from feedsvc.model import Entry, FileStamp, ReadAlso, Related, ScanReport, Tag, Version
 from feedsvc.store import articles as rows
 from feedsvc.store.among import among
 from feedsvc.store.articles import Prepared, prepare
-from feedsvc.store.lock import advisory_lock, file_lock
-from feedsvc.store.schema import article_tags, create_or_upgrade, files, meta, relations, versions
+from feedsvc.store.lock import Alive, advisory_lock, file_lock
+from feedsvc.store.schema import SCANNER, article_tags, create_or_upgrade, fence, files, meta, relations, versions
 from feedsvc.store.schema import articles as articles_table
 from feedsvc.store.schema import read_also as read_also_table
 from feedsvc.store.schema import tags as tags_table
 
-__all__ = ["Applied", "Batch", "Prepared", "Store", "open_store", "prepare"]
+__all__ = ["NEVER", "Applied", "Batch", "Prepared", "Store", "open_store", "prepare"]
+NEVER = Version(0, rows.from_micros(0))  # the version of a scope never written
 
 
 @dataclass
@@ -49,16 +51,47 @@ class Batch:
     def __bool__(self) -> bool:
         return bool(self.articles or self.rejected or self.touched or self.removed)
 
+    def halves(self) -> tuple[Batch, Batch] | None:
+        """Two batches that write together what this one writes; None when
+        it writes one thing only."""
+        items: list[tuple[str, Any]] = [*(("articles", a) for a in self.articles),
+                                        *(("rejected", s) for s in self.rejected),
+                                        *(("touched", s) for s in self.touched),
+                                        *(("removed", p) for p in self.removed)]
+        if len(items) < 2:
+            return None
+        half = len(items) // 2
+        return _batch_of(items[:half]), _batch_of(items[half:])
+
+
+def _batch_of(items: list[tuple[str, Any]]) -> Batch:
+    batch = Batch()
+    for part, item in items:
+        getattr(batch, part).append(item)
+    return batch
+
 
 @dataclass(frozen=True, slots=True)
 class Applied:
     changed: frozenset[str]  # ids of the articles whose stored content changed, new ones included
     removed: int
+    refused: tuple[FileStamp, ...] = ()  # stamps written, with the database's reason, instead of an article
+
+    def __add__(self, other: Applied) -> Applied:
+        return Applied(self.changed | other.changed, self.removed + other.removed, self.refused + other.refused)
+
+
+log = logging.getLogger("feedsvc.store")
+# What a database says when it refuses a value rather than fails to answer
+# (the drivers' own encoders refuse a lone surrogate before it sees the row).
+_REFUSALS = (IntegrityError, DataError, UnicodeEncodeError)
 
 
 def open_store(url: str) -> Store:
     try:
-        engine = create_engine(url, pool_pre_ping=True)
+        # connect_timeout: an unreachable server is an error within seconds, not minutes
+        options: dict[str, Any] = {"connect_args": {"connect_timeout": 5}} if url.startswith("postgresql") else {}
+        engine = create_engine(url, pool_pre_ping=True, **options)
         if engine.dialect.name == "sqlite":
             if engine.url.database:
                 Path(engine.url.database).parent.mkdir(parents=True, exist_ok=True)
@@ -99,12 +132,25 @@ def _postgresql_lz4(dbapi_connection: Any, _record: Any) -> None:
 class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._fence: int | None = None  # the fencing token, while this store holds the scanner lock
+        self._lock_alive: Alive | None = None
 
     @contextmanager
-    def _begin(self) -> Iterator[Connection]:
+    def _begin(self, fenced: bool = False) -> Iterator[Connection]:
+        """A transaction; `fenced`: one that writes for the scanner, refused
+        (FencedOut) unless the fence still holds this store's token. The check
+        is an UPDATE of the fence's row: it holds the row until the
+        transaction ends, so a new scanner's take waits for this write."""
         try:
             with self.engine.begin() as conn:
+                if fenced and self._fence is not None:
+                    checked = conn.execute(update(fence).where(fence.c.name == SCANNER, fence.c.token == self._fence)
+                                           .values(token=fence.c.token))
+                    if checked.rowcount != 1:
+                        raise FencedOut("another process has taken the scanner lock: this one writes no more")
                 yield conn
+        except _REFUSALS as exc:
+            raise Refused(str(exc).splitlines()[0]) from exc
         except SQLAlchemyError as exc:
             raise StoreError(str(exc)) from exc
 
@@ -153,12 +199,14 @@ class Store:
             r = conn.execute(select(read_also_table).where(read_also_table.c.id == page_id)).first()
         return ReadAlso(r.title, tuple(json.loads(r.body))) if r is not None else None
 
-    def versions(self, scopes: list[str]) -> dict[str, int]:
-        """The version of each scope ("all", "site", "tag:<key>"); 0 if never written."""
+    def versions(self, scopes: list[str]) -> dict[str, Version]:
+        """The version of each scope ("all", "site", "tag:<key>"): 0, at the
+        epoch, if never written."""
         with self._begin() as conn:
-            found = dict(conn.execute(select(versions.c.scope, versions.c.version)
-                                      .where(among(conn, versions.c.scope, scopes))).all())
-        return {scope: found.get(scope, 0) for scope in scopes}
+            found = {scope: Version(number, rows.from_micros(changed)) for scope, number, changed in conn.execute(
+                select(versions.c.scope, versions.c.version, versions.c.changed)
+                .where(among(conn, versions.c.scope, scopes)))}
+        return {scope: found.get(scope, NEVER) for scope in scopes}
 
     def ping(self) -> None:
         """Raises StoreError unless the store answers."""
@@ -166,16 +214,43 @@ class Store:
             conn.execute(select(1))
 
     # --- the scanner's side -------------------------------------------------
-    def scanner_lock(self) -> AbstractContextManager[bool]:
-        """Held by the one process that scans this store."""
+    @contextmanager
+    def scanner_lock(self) -> Iterator[bool]:
+        """Held by the one process that scans this store; yields whether this
+        one took it. Taking it moves the fence on, so that a scanner that
+        held it before and lost it (its connection killed, its lock file
+        removed) is refused at its next write."""
+        with self._lock() as alive:
+            if alive is None:
+                yield False
+                return
+            with self._begin() as conn:
+                conn.execute(update(fence).where(fence.c.name == SCANNER).values(token=fence.c.token + 1))
+                self._fence = conn.execute(select(fence.c.token).where(fence.c.name == SCANNER)).scalar_one()
+            self._lock_alive = alive
+            try:
+                yield True
+            finally:
+                self._fence = self._lock_alive = None
+
+    def _lock(self) -> AbstractContextManager[Alive | None]:
         if self.engine.dialect.name == "sqlite":
             database = self.engine.url.database or ""
             return file_lock(Path(database + ".scan-lock"))
         return advisory_lock(self.engine, f"feedsvc-scan:{self.engine.url.render_as_string()}")
 
+    def still_scanner(self) -> bool:
+        """Whether this store still holds the scanner lock, and the fence is
+        still its own (False once either was lost)."""
+        if self._fence is None or self._lock_alive is None or not self._lock_alive():
+            return False
+        with self._begin() as conn:
+            return conn.execute(select(fence.c.token).where(fence.c.name == SCANNER)).scalar() == self._fence
+
     def file_index(self) -> dict[str, FileStamp]:
         with self._begin() as conn:
-            return {r.path: FileStamp(r.path, r.size, r.mtime_ns, r.digest, r.article_id, r.error)
+            return {r.path: FileStamp(r.path, r.size, r.mtime_ns, r.digest, r.article_id, r.error,
+                                      None if r.waiting_until is None else rows.from_micros(r.waiting_until))
                     for r in conn.execute(select(files))}
 
     def tag_lines(self) -> dict[str, tuple[str, ...]]:
@@ -226,9 +301,37 @@ class Store:
             .order_by(relations.c.article_id, relations.c.position)).all())
 
     def apply(self, batch: Batch, now: datetime) -> Applied:
-        """Write one batch atomically and move the versions of what it changes."""
-        with self._begin() as conn:
-            return self._apply(conn, batch, now)
+        """Write one batch atomically and move the versions of what it changes.
+
+        A batch the database refuses is written in halves, down to what it
+        refuses: an article refused is written as its file's stamp with the
+        database's reason (listed as rejected; what was stored for the file
+        before stays), anything else refused is left out and logged. The
+        rest of the batch is written."""
+        try:
+            with self._begin(fenced=True) as conn:
+                return self._apply(conn, batch, now)
+        except Refused as exc:
+            halves = batch.halves()
+            if halves is not None:
+                return self.apply(halves[0], now) + self.apply(halves[1], now)
+            return self._refused(batch, exc, now)
+
+    def _refused(self, batch: Batch, refusal: Refused, now: datetime) -> Applied:
+        """A batch of one thing that the database refused."""
+        stamp = batch.articles[0][1] if batch.articles else None
+        if stamp is None:
+            log.error("the store refused to write %s: %s", batch, refusal)
+            return Applied(frozenset(), 0)
+        rejected = replace(stamp, article_id=None, error=f"the store refused its article: {refusal}")
+        log.warning("rejected %s: %s", stamp.path, rejected.error)
+        try:
+            with self._begin(fenced=True) as conn:
+                self._write_stamps(conn, [rejected])
+        except Refused as again:
+            log.error("the store refused even the stamp of %s: %s", stamp.path, again)
+            return Applied(frozenset(), 0)
+        return Applied(frozenset(), 0, (rejected,))
 
     def _apply(self, conn: Connection, batch: Batch, now: datetime) -> Applied:
         scopes: set[str] = set()
@@ -270,7 +373,7 @@ class Store:
         if changed or removed_ids:
             scopes |= rows.scopes_relating_to(conn, titles) | {"all", "site"}
             rows.refresh_tags(conn, [s[4:] for s in scopes if s.startswith("tag:")])
-            rows.bump_versions(conn, scopes)
+            rows.bump_versions(conn, scopes, now)
         return Applied(frozenset(p.article.id for p, _ in changed), len(removed_ids))
 
     def _write_stamps(self, conn: Connection, stamps: list[FileStamp]) -> None:
@@ -285,19 +388,20 @@ class Store:
         conn.execute(delete(files).where(among(conn, files.c.path, paths)))
         rows.bulk_insert(conn, files, [
             (s.path, s.article_id if s.article_id is not None else kept.get(s.path), s.size, s.mtime_ns, s.digest,
-             s.error) for s in stamps])
+             s.error, None if s.waiting_until is None else rows.to_micros(s.waiting_until)) for s in stamps])
 
     def get_meta(self, key: str) -> Any:
         with self._begin() as conn:
             return conn.execute(select(meta.c.value).where(meta.c.key == key)).scalar()
 
-    def set_meta(self, key: str, value: Any) -> None:
-        with self._begin() as conn:
+    def set_meta(self, key: str, value: Any, *, fenced: bool = False) -> None:
+        """`fenced`: written for the scanner (see _begin)."""
+        with self._begin(fenced) as conn:
             conn.execute(delete(meta).where(meta.c.key == key))
             conn.execute(insert(meta).values(key=key, value=value))
 
     def save_report(self, report: ScanReport) -> None:
-        self.set_meta("last_scan", {
+        self.set_meta("last_scan", fenced=True, value={
             "started": report.started.isoformat(), "finished": report.finished.isoformat(),
             "seen": report.seen, "read": report.read, "parsed": report.parsed, "changed": report.changed,
             "removed": report.removed, "rejected": report.rejected,
@@ -322,4 +426,4 @@ class Store:
                                                            .where(files.c.error.is_not(None)).order_by(files.c.path))]
 
     def version(self, scope: str) -> int:
-        return self.versions([scope])[scope]
+        return self.versions([scope])[scope].number

@@ -193,15 +193,17 @@ def refresh_tags(conn: Connection, keys: Iterable[str]) -> None:
         conn.execute(insert(tags), new_rows)
 
 
-def bump_versions(conn: Connection, scopes: set[str]) -> None:
+def bump_versions(conn: Connection, scopes: set[str], now: datetime) -> None:
+    """Move each scope's version on, changed `now` (its feeds' Last-Modified)."""
     if not scopes:
         return
+    changed = to_micros(now)
     known = set(conn.execute(select(versions.c.scope).where(among(conn, versions.c.scope, scopes))).scalars())
     if known:
         conn.execute(update(versions).where(among(conn, versions.c.scope, known))
-                     .values(version=versions.c.version + 1))
+                     .values(version=versions.c.version + 1, changed=changed))
     if scopes - known:
-        conn.execute(insert(versions), [{"scope": s, "version": 1} for s in sorted(scopes - known)])
+        conn.execute(insert(versions), [{"scope": s, "version": 1, "changed": changed} for s in sorted(scopes - known)])
 
 
 def article_from_rows(row: Row[tuple[object, ...]], tag_rows: list[Row[tuple[object, ...]]],
