@@ -86,3 +86,30 @@ def test_corpus_statistics_span_every_path_given(tmp_path: Path) -> None:
     assert single[0]["tags"] == ["ملف", "الغلاء", "الرياض"]
     together = check_json(tmp_path / "one", tmp_path / "two", tmp_path / "three")
     assert [r["tags"] for r in together] == [["ملف الغلاء", "الرياض"]] * 3
+
+
+def test_a_fifo_socket_or_device_is_never_opened(tmp_path: Path) -> None:
+    """Named on the command line or found in a folder, or standing where a
+    scan found a file: rejected with what it is, and nothing hangs (a FIFO
+    opened to be read waits for a writer for ever)."""
+    import os
+    import socket
+
+    from feedsvc.model import Rejected
+    from feedsvc.parse import SourceFile, read_file
+
+    write(tmp_path / "a.txt")
+    os.mkfifo(tmp_path / "pipe.txt")
+    listening = socket.socket(socket.AF_UNIX)
+    listening.bind(str(tmp_path / "sock.txt"))
+    result = run_feedsvc("check", str(tmp_path / "pipe.txt"), str(tmp_path / "sock.txt"), "/dev/zero",
+                         str(tmp_path), timeout=20)
+    assert result.returncode == 1
+    assert result.stdout.splitlines()[:3] == [
+        "REJECTED pipe.txt: not a regular file (a FIFO)", "REJECTED sock.txt: not a regular file (a socket)",
+        "REJECTED zero: not a regular file (a character device)"]
+    assert "OK       a.txt" in result.stdout
+    # a file the walk saw, replaced by a FIFO before it is read
+    found = SourceFile("a.txt", str(tmp_path / "pipe.txt"), 10, 0)
+    assert read_file(found, 1000) == Rejected("a", "a.txt", "not a regular file (a FIFO)")
+    listening.close()

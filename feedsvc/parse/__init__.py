@@ -8,6 +8,7 @@ together and `finish` settles each draft's date and tags.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -62,14 +63,37 @@ def _usable_cpus() -> int:
 
 
 def read_file(source: SourceFile, max_file_size: int) -> bytes | Rejected:
-    """A file's bytes, unless it is too large or cannot be read."""
+    """A file's bytes, unless it is too large, is not a regular file, or
+    cannot be read. Opened without blocking and looked at before it is
+    read: a FIFO, socket or device (named on a command line, or put where a
+    file was since the walk) is never read, and never hangs the reader. A
+    file that grows while it is read is read only to the limit."""
     if source.size > max_file_size:
         return Rejected(source.id, source.path, too_large(source.size, max_file_size))
     try:
-        with open(source.full_path, "rb") as handle:
-            return handle.read()
+        if not stat.S_ISREG(kind := os.stat(source.full_path).st_mode):  # a socket cannot even be opened
+            return _not_regular(source, kind)
+        fd = os.open(source.full_path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
     except OSError as exc:
         return Rejected(source.id, source.path, f"cannot read: {exc.strerror}")
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(kind := os.fstat(fd).st_mode):  # put there since
+            return _not_regular(source, kind)
+        try:
+            data = handle.read(max_file_size + 1)
+        except OSError as exc:
+            return Rejected(source.id, source.path, f"cannot read: {exc.strerror}")
+    if len(data) > max_file_size:
+        return Rejected(source.id, source.path, too_large(len(data), max_file_size))
+    return data
+
+
+_KINDS = {stat.S_IFIFO: "a FIFO", stat.S_IFSOCK: "a socket", stat.S_IFCHR: "a character device",
+          stat.S_IFBLK: "a block device", stat.S_IFDIR: "a directory"}
+
+
+def _not_regular(source: SourceFile, mode: int) -> Rejected:
+    return Rejected(source.id, source.path, f"not a regular file ({_KINDS.get(stat.S_IFMT(mode), 'special')})")
 
 
 def read_draft(data: bytes, source: SourceFile, max_file_size: int) -> Draft | Rejected:

@@ -15,9 +15,14 @@ _CONTROL_BYTES = bytes(range(0x00, 0x09)) + b"\x0b" + bytes(range(0x0E, 0x20))
 # A file whose text is more than this share control characters or
 # replacement characters is binary, whatever decoded it.
 _MAX_JUNK_SHARE = 0.05
-# A UTF-8 file with a few damaged bytes is still UTF-8 when its valid
-# non-ASCII characters outnumber the damaged ones this many times.
-_DAMAGED_UTF8_RATIO = 20
+# A file that is not valid UTF-8 is still UTF-8, with a few damaged bytes,
+# when its valid non-ASCII characters outnumber its damaged bytes this many
+# times. Windows-1256 Arabic read as UTF-8 is damaged at nearly every
+# letter, so the two are far apart; a short article with one bad sequence
+# is UTF-8 (at 20 times, it was read whole as Windows-1256).
+_DAMAGED_UTF8_RATIO = 2
+_DAMAGE_RE = re.compile("[\udc80-\udcff]+")  # the bytes "surrogateescape" could not decode, a run at a time
+_DAMAGE_NAMED = 3  # byte offsets a warning names
 
 
 def decode(data: bytes, path: str, max_size: int) -> tuple[str, list[str]]:
@@ -61,27 +66,29 @@ def _eight_bit(data: bytes, path: str, warnings: list[str]) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        if bom:
-            return _damaged_utf8(data, path, warnings) or _binary(path)
-        return _utf8_or_cp1256(data, path, warnings)
-
-
-def _utf8_or_cp1256(data: bytes, path: str, warnings: list[str]) -> str:
-    text = _damaged_utf8(data, path, warnings)
+        pass
+    text = _damaged_utf8(data, len(_UTF8_BOM) if bom else 0, warnings)
     if text is not None:
         return text
+    if bom:
+        _binary(path)
     return data.decode("cp1256")  # maps every byte; junk is caught by the caller
 
 
-def _damaged_utf8(data: bytes, path: str, warnings: list[str]) -> str | None:
-    """UTF-8 with a few undecodable bytes replaced, or None if it is not UTF-8."""
-    text = data.decode("utf-8", errors="replace")
-    bad = text.count("\ufffd")
+def _damaged_utf8(data: bytes, offset: int, warnings: list[str]) -> str | None:
+    """UTF-8 with its few undecodable bytes dropped, and a warning naming
+    where they were (`offset`: bytes before `data` in the file); None when
+    the bytes are not UTF-8 at large."""
+    text = data.decode("utf-8", errors="surrogateescape")
+    runs = list(_DAMAGE_RE.finditer(text))
+    bad = sum(run.end() - run.start() for run in runs)
     good = len(text) - len(text.encode("ascii", "ignore")) - bad
     if good < _DAMAGED_UTF8_RATIO * bad:
         return None
-    warnings.append(f"{bad} undecodable UTF-8 sequence(s) removed")
-    return text.replace("\ufffd", "")
+    where = [offset + len(text[:run.start()].encode("utf-8", "surrogateescape")) for run in runs[:_DAMAGE_NAMED]]
+    named = ", ".join(map(str, where)) + (f" and {len(runs) - len(where)} more" if len(runs) > len(where) else "")
+    warnings.append(f"{len(runs)} undecodable UTF-8 sequence(s) dropped (at byte {named})")
+    return _DAMAGE_RE.sub("", text)
 
 
 def _bomless_utf16(data: bytes, path: str) -> str:
