@@ -44,6 +44,7 @@ AHEAD = 4  # chunks started per parsing process before their results are taken
 # the pool has enough to parse while the writer writes a whole batch.
 MOST_AHEAD = BATCH_SIZE // CHUNK
 log = logging.getLogger("feedsvc.scan")
+UNSETTLED = "tags_unsettled"  # meta: a scan that changes what is stored has started and not yet cut again
 
 OnProgress = Callable[[str, int, int], None]
 """Told (stage, done, total) as a scan goes; `feedsvc scan` shows it on a terminal."""
@@ -238,6 +239,13 @@ class Scanner:
         self._stats: TagStats | None = None
         self._pairs: frozenset[str] = frozenset()  # learned from self._stats by the last scan
         self._lines: dict[str, tuple[str, ...]] = {}
+        # Tags may be cut with statistics that were still being learned: a
+        # scan that stopped before it cut them again at its end (killed, or
+        # failed) leaves the store so, and says so (meta "tags_unsettled").
+        # The next scan then cuts again every stored article whose cut
+        # depends on the statistics, not only those its own learning changes.
+        self._unsettled = False  # what the store says
+        self._recut_all = False  # what the next cut-again does
         self._running = threading.Lock()  # one scan at a time: the schedule's and a watch's
 
     def scan(self, progress: OnProgress = _quiet) -> ScanReport:
@@ -287,6 +295,17 @@ class Scanner:
         after them changes (written earlier in this scan, or stored before
         it) are cut again at the end."""
         before = self._pairs
+        if (work.to_read or work.removed) and not self._unsettled:
+            self.store.set_meta(UNSETTLED, True, fenced=True)
+            self._unsettled = True
+        try:
+            return self._read_learn_cut_write(work, started, progress, before)
+        except BaseException:
+            self._recut_all = True  # some of what was learned may be written, some not
+            raise
+
+    def _read_learn_cut_write(self, work: Work, started: datetime, progress: OnProgress, before: frozenset[str]
+                              ) -> ScanReport:
         removed_ids = [self._index[p].article_id for p in work.removed]
         written: list[tuple[frozenset[str], list[str]]] = []  # each batch's pairs, and its article ids
         changed: set[str] = set()
@@ -319,6 +338,9 @@ class Scanner:
                 account(writing)
         for again in self._cut_again(written, before):
             changed |= self._write(Batch(articles=again)).changed
+        if self._unsettled:
+            self.store.set_meta(UNSETTLED, False, fenced=True)
+            self._unsettled = self._recut_all = False
         if written:
             # tells a scanner in another process that what it holds is stale
             self._generation = (self.store.get_meta("scan_generation") or 0) + 1
@@ -410,7 +432,11 @@ class Scanner:
         for pairs, written_ids in written:
             if difference := now ^ pairs:
                 ids += [i for i in written_ids if affected_by(difference, self._lines[i])]
-        if difference := now ^ before:
+        if self._recut_all:  # cut with whatever a stopped scan had learned: all that the pairs can change
+            difference = frozenset(self._stats.pairs) if self._stats is not None else frozenset()
+        else:
+            difference = now ^ before
+        if difference:
             fresh = {i for _, written_ids in written for i in written_ids}
             ids += [i for i, lines in self._lines.items() if i not in fresh and affected_by(difference, lines)]
         for start in range(0, len(ids), self.batch_size):
@@ -419,6 +445,7 @@ class Scanner:
 
     def _load_stats(self) -> TagStats:
         if self._stats is None:
+            self._unsettled = self._recut_all = bool(self.store.get_meta(UNSETTLED))
             self._lines = self.store.tag_lines()
             self._stats = TagStats()
             for lines in self._lines.values():
