@@ -75,7 +75,7 @@ def _scan(args: argparse.Namespace, settings: Settings) -> int:
     """One scan; the report is the last line. Exit 1 when files are rejected."""
     store = open_store(settings.store_url)
     try:
-        scanner = Scanner(store, settings.source_dir, settings.file_pattern, ParseRules.of(settings))
+        scanner = Scanner.of(store, settings)
         with store.scanner_lock() as held:
             if not held:
                 print("skipped: another process is scanning this store")
@@ -118,8 +118,7 @@ def _scanner(args: argparse.Namespace, settings: Settings) -> int:
         signal.signal(signum, lambda *_: stop.set())
     exit_with_parent(os.getppid())
     store = open_store(settings.store_url)
-    schedule = ScanSchedule(Scanner(store, settings.source_dir, settings.file_pattern, ParseRules.of(settings)),
-                            settings.scan_interval, settings.watch)
+    schedule = ScanSchedule(Scanner.of(store, settings), settings.scan_interval, settings.watch)
     schedule.start()
     try:
         while not stop.wait(1):

@@ -32,6 +32,7 @@ from feedsvc.errors import SourceError
 from feedsvc.model import Article, FileStamp, Rejected, ScanReport, utc_now
 from feedsvc.parse import ParseRules, SourceFile, TagStats, files_at, finish, read_draft, read_file, retag, walk
 from feedsvc.parse.tags import SEPARATORS_RE
+from feedsvc.settings import Settings
 from feedsvc.store import Applied, Batch, Prepared, Store, prepare
 
 # Each batch rewrites index pages all over the store; fewer, larger batches
@@ -63,8 +64,10 @@ class Work:
     seen: int
 
 
-def decide(found: Iterable[SourceFile], index: dict[str, FileStamp], unlisted: list[str]) -> Work:
-    """Files whose size or modification time moved are read; the others are
+def decide(found: Iterable[SourceFile], index: dict[str, FileStamp], unlisted: list[str],
+           due: frozenset[str] = frozenset()) -> Work:
+    """Files whose size or modification time moved are read, and so are the
+    files whose article waits for a date now past (`due`); the others are
     not touched; paths no longer found are removed, unless they lie in a
     folder that could not be listed (`unlisted`, as "dir/" prefixes).
 
@@ -83,6 +86,8 @@ def decide(found: Iterable[SourceFile], index: dict[str, FileStamp], unlisted: l
         known += stamp is not None
         if _moved(source, stamp):
             to_read.append(source)
+    if due:
+        to_read += [source for source in found if source.path in due and not _moved(source, index[source.path])]
     gone: list[str] = []
     if known < len(index):
         seen = {source.path for source in found}
@@ -223,19 +228,26 @@ def examine_many(jobs: list[tuple[SourceFile, str | None]], cut: Cut, pairs_now:
 class Scanner:
     """Scans one source tree into one store.
 
+    An article dated after the scan that reads it waits: its file is
+    indexed with the date, nothing of it is published, and it is read again
+    once the date has passed (`release_due`, which the schedule runs then).
+
     Keeps the file index and the corpus tag statistics in memory between
     scans, so that an unchanged rescan costs a directory walk; both are
     reloaded when the store's scan generation shows another process wrote.
     """
 
-    def __init__(self, store: Store, root: Path, pattern: str, rules: ParseRules, batch_size: int = BATCH_SIZE) -> None:
+    def __init__(self, store: Store, root: Path, pattern: str, rules: ParseRules, batch_size: int = BATCH_SIZE,
+                 publish_future: bool = False) -> None:
         self.store = store
         self.root = root
         self.pattern = pattern
         self.rules = rules
         self.batch_size = batch_size
+        self.publish_future = publish_future  # else an article dated later waits for its date, unpublished
         self._generation = -1
         self._index: dict[str, FileStamp] = {}
+        self._waiting: dict[str, datetime] = {}  # from the index: the files whose article waits, till when
         self._stats: TagStats | None = None
         self._pairs: frozenset[str] = frozenset()  # learned from self._stats by the last scan
         self._lines: dict[str, tuple[str, ...]] = {}
@@ -248,12 +260,18 @@ class Scanner:
         self._recut_all = False  # what the next cut-again does
         self._running = threading.Lock()  # one scan at a time: the schedule's and a watch's
 
+    @classmethod
+    def of(cls, store: Store, settings: Settings) -> Scanner:
+        """The scanner the settings describe."""
+        return cls(store, settings.source_dir, settings.file_pattern, ParseRules.of(settings),
+                   publish_future=settings.publish_future)
+
     def scan(self, progress: OnProgress = _quiet) -> ScanReport:
         """Walk the whole tree."""
         with self._running, _without_cycle_collection():
             started = self._start()
             unlisted: list[str] = []
-            work = decide(walk(self.root, self.pattern, unlisted), self._index, unlisted)
+            work = decide(walk(self.root, self.pattern, unlisted), self._index, unlisted, self._due(started))
             report = self._carry_out(work, started, progress)
             self.store.save_report(report)  # the last full scan's: what /status and /metrics show
             return report
@@ -276,8 +294,23 @@ class Scanner:
             gone = [path for path in paths if path in self._index and path not in found]
             if maybe_folders:
                 gone += [path for path in self._index if path.startswith(tuple(maybe_folders)) and path not in found]
-            to_read = [source for source in found.values() if _moved(source, self._index.get(source.path))]
+            due = self._due(started)
+            to_read = [source for source in found.values()
+                       if _moved(source, self._index.get(source.path)) or source.path in due]
             return self._carry_out(Work(to_read, sorted(set(gone)), len(found)), started, _quiet)
+
+    def release_due(self) -> ScanReport:
+        """Read again the files whose article's date has come: they are
+        published now, without a walk of the tree."""
+        return self.scan_paths(self._due(utc_now()))
+
+    def next_release(self) -> datetime | None:
+        """When the next waiting article's date comes, if one waits."""
+        with self._running:
+            return min(self._waiting.values(), default=None)
+
+    def _due(self, now: datetime) -> frozenset[str]:
+        return frozenset(path for path, until in self._waiting.items() if until <= now)
 
     def _start(self) -> datetime:
         started = utc_now()
@@ -356,18 +389,23 @@ class Scanner:
         the sooner they are known, the fewer articles need cutting again."""
         batch, cut_with, size = Batch(removed=work.removed), [], min(CHUNK, self.batch_size)
         befores = [self._index.get(source.path) for source in work.to_read]
-        jobs = [(source, before.digest if before else None)
+        # a waiting file is parsed again whatever its bytes: its article may be due
+        jobs = [(source, before.digest if before and before.waiting_until is None else None)
                 for source, before in zip(work.to_read, befores, strict=True)]
-        examined = examine_many(jobs, Cut(self.rules, self._pairs, utc_now()), lambda: self._pairs)
+        now = utc_now()
+        examined = examine_many(jobs, Cut(self.rules, self._pairs, now), lambda: self._pairs)
         for done, (source, before, ((digest, found), pairs)) in enumerate(
                 zip(work.to_read, befores, examined, strict=True), 1):
             progress("reading", done, len(work.to_read))
             stamp = FileStamp(source.path, source.size, source.mtime_ns, digest)
-            if found is None:
+            if found is None:  # (a waiting file is always parsed: it is not here)
                 batch.touched.append(replace(stamp, error=before.error if before else None))
             elif isinstance(found, Rejected):
                 log.warning("rejected %s: %s", source.path, found.reason)
                 batch.rejected.append(replace(stamp, error=found.reason))
+            elif not self.publish_future and found.article.published > now:
+                batch.waiting.append(replace(stamp, article_id=found.article.id,
+                                             waiting_until=found.article.published))
             else:
                 batch.articles.append((found, replace(stamp, article_id=found.article.id)))
                 cut_with.append(pairs)
@@ -386,6 +424,8 @@ class Scanner:
         generation = self.store.get_meta("scan_generation") or 0
         if generation != self._generation:
             self._index = self.store.file_index()
+            self._waiting = {path: stamp.waiting_until for path, stamp in self._index.items()
+                             if stamp.waiting_until is not None}
             self._stats = None
             self._generation = generation
 
@@ -394,11 +434,17 @@ class Scanner:
         wrote instead of articles it refused)."""
         for path in batch.removed:
             del self._index[path]
+            self._waiting.pop(path, None)
         for stamp in [s for _, s in batch.articles if s is not None] + batch.touched + batch.rejected + [*refused]:
             before = self._index.get(stamp.path)
             if stamp.article_id is None and before is not None:
                 stamp = replace(stamp, article_id=before.article_id)
             self._index[stamp.path] = stamp
+            if stamp.waiting_until is None:
+                self._waiting.pop(stamp.path, None)
+        for stamp in batch.waiting:
+            self._index[stamp.path] = stamp
+            self._waiting[stamp.path] = stamp.waiting_until  # type: ignore[assignment]
 
     def _learn(self, fresh: list[Article], removed_ids: list[str | None]) -> frozenset[str]:
         """Update the tag statistics by the difference; the pairs they teach now."""

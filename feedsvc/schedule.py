@@ -81,6 +81,7 @@ class ScanSchedule:
                 log.debug("scan skipped: another process is the scanner")
                 return None
             report = self.scanner.scan()
+            self._plan_release()
         except FencedOut as exc:
             log.warning("scan stopped: %s", exc)
             self.release()
@@ -121,9 +122,29 @@ class ScanSchedule:
         if watch.start():
             stack.callback(watch.stop)
 
+    def _plan_release(self) -> None:
+        """Have the next waiting article published when its date comes (a
+        run of its own then, not the next walk of the tree)."""
+        when = self.scanner.next_release()
+        if when is not None:
+            self._scheduler.add_job(self._release, "date", run_date=when, id="release", replace_existing=True,
+                                    misfire_grace_time=None, coalesce=True)
+
+    def _release(self) -> None:
+        if not self.is_scanner:
+            return
+        try:
+            report = self.scanner.release_due()
+            self._plan_release()
+        except FeedsvcError as exc:
+            log.error("publishing what waited for its date failed: %s", exc)
+            return
+        log.info("published what waited for its date: scan %s", report.line())
+
     def _scan_paths(self, paths: set[str]) -> None:
         try:
             report = self.scanner.scan_paths(paths)
+            self._plan_release()
         except FeedsvcError as exc:
             log.error("scan of %d changed paths failed: %s", len(paths), exc)
             return

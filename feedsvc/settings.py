@@ -43,6 +43,7 @@ class Settings:
     scan_interval: int = _setting(60, "Seconds between scans of the source directory.")
     watch: bool = _setting(True, "Also scan each change as soon as the system reports it (inotify).")
     parse_processes: int = _setting(0, "Processes parsing a scan that reads many files; 0: one per CPU.")
+    publish_future: bool = _setting(False, "Publish an article dated later at once; else it waits for its date.")
     render_cache_mb: int = _setting(128, "Memory per web worker for rendered feeds and pages (MiB).")
     websub_hub: str = _setting("", "WebSub hub URL announced in feeds; empty: none.")
     admin_token: str = _setting("", "Bearer token for POST /admin/rescan; empty: disabled.")

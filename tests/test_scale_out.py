@@ -51,7 +51,7 @@ def test_one_scanner_and_a_takeover(tmp_path: Path) -> None:
 
         os.killpg(servers[leader][2].pid, signal.SIGKILL)
         servers[leader][2].wait(10)
-        (source / "new.txt").write_text("خبر جديد بعد سقوط الماسح\nتاريخ النشر: 2030-01-01\nفقرة.\n", encoding="utf-8")
+        (source / "new.txt").write_text("خبر جديد بعد سقوط الماسح\nتاريخ النشر: 2023-10-20\nفقرة.\n", encoding="utf-8")
         port, log, _ = servers[follower]
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline and b"new" not in fetch(f"http://127.0.0.1:{port}/feed.atom")[2]:

@@ -20,7 +20,7 @@ def test_ready_only_after_a_scan_and_status_names_rejects(tmp_path: Path) -> Non
     client = create_app(settings, scan=False).test_client()
     assert client.get("/healthz").status_code == 200
     assert client.get("/readyz").status_code == 503
-    assert client.get("/status").json == {"last_scan": None, "rejected": []}
+    assert client.get("/status").json == {"last_scan": None, "rejected": [], "waiting": []}
     scan(settings)
     assert client.get("/readyz").status_code == 200
     status = client.get("/status").json

@@ -47,9 +47,12 @@ class Batch:
     rejected: list[FileStamp] = field(default_factory=list)
     touched: list[FileStamp] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    # files whose article (stamp.article_id) waits for its date: written as
+    # stamps, and the article withdrawn if it was published before
+    waiting: list[FileStamp] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return bool(self.articles or self.rejected or self.touched or self.removed)
+        return bool(self.articles or self.rejected or self.touched or self.removed or self.waiting)
 
     def halves(self) -> tuple[Batch, Batch] | None:
         """Two batches that write together what this one writes; None when
@@ -57,7 +60,8 @@ class Batch:
         items: list[tuple[str, Any]] = [*(("articles", a) for a in self.articles),
                                         *(("rejected", s) for s in self.rejected),
                                         *(("touched", s) for s in self.touched),
-                                        *(("removed", p) for p in self.removed)]
+                                        *(("removed", p) for p in self.removed),
+                                        *(("waiting", s) for s in self.waiting)]
         if len(items) < 2:
             return None
         half = len(items) // 2
@@ -362,15 +366,22 @@ class Store:
             for was in rows.stored(conn, removed_ids).values():
                 scopes |= {f"tag:{k}" for k in was.tag_keys}
                 titles.add(was.title_key)
-        gone = [*removed_ids, *replaced]
+        withdrawn: dict[str, Any] = {}  # published before, dated later now: withdrawn until then
+        if batch.waiting:
+            withdrawn = rows.stored(conn, [s.article_id for s in batch.waiting if s.article_id is not None])
+            for was in withdrawn.values():
+                scopes |= {f"tag:{k}" for k in was.tag_keys}
+                titles.add(was.title_key)
+        gone = [*removed_ids, *withdrawn, *replaced]
         maybe_orphaned = rows.embedded_keys(conn, gone) if gone else set()
         rows.delete_articles(conn, gone)
         if batch.removed:
             conn.execute(delete(files).where(among(conn, files.c.path, batch.removed)))
         rows.insert_articles(conn, changed)
         rows.drop_orphan_read_also(conn, maybe_orphaned)
-        self._write_stamps(conn, [s for _, s in batch.articles if s is not None] + batch.touched + batch.rejected)
-        if changed or removed_ids:
+        self._write_stamps(conn, [s for _, s in batch.articles if s is not None] + batch.touched + batch.rejected
+                           + batch.waiting)
+        if changed or removed_ids or withdrawn:
             scopes |= rows.scopes_relating_to(conn, titles) | {"all", "site"}
             rows.refresh_tags(conn, [s[4:] for s in scopes if s.startswith("tag:")])
             rows.bump_versions(conn, scopes, now)
@@ -419,6 +430,13 @@ class Store:
         with self._begin() as conn:
             total, rejected = conn.execute(select(func.count(), func.count(files.c.error))).one()
         return {"ok": total - rejected, "rejected": rejected}
+
+    def waiting_files(self) -> list[tuple[str, str, datetime]]:
+        """The files whose article waits for its date: path, article id, date."""
+        with self._begin() as conn:
+            return [(r.path, r.article_id, rows.from_micros(r.waiting_until)) for r in conn.execute(
+                select(files.c.path, files.c.article_id, files.c.waiting_until)
+                .where(files.c.waiting_until.is_not(None)).order_by(files.c.waiting_until, files.c.path))]
 
     def rejected_files(self) -> list[tuple[str, str]]:
         with self._begin() as conn:

@@ -17,7 +17,6 @@ from werkzeug.routing import PathConverter
 
 from feedsvc import logs
 from feedsvc.errors import StoreError
-from feedsvc.parse import ParseRules
 from feedsvc.publish import Publisher
 from feedsvc.scan import Scanner
 from feedsvc.schedule import ScanSchedule
@@ -50,7 +49,7 @@ def create_app(settings: Settings | None = None, *, scan: bool = True) -> Flask:
     settings = settings or load_settings()
     logs.configure(settings.log_format)
     store = open_store(settings.store_url)
-    scanner = Scanner(store, settings.source_dir, settings.file_pattern, ParseRules.of(settings))
+    scanner = Scanner.of(store, settings)
     schedule = ScanSchedule(scanner, settings.scan_interval, settings.watch)
     app = Flask(__name__)
     # Werkzeug would answer //a//b with a redirect built from the request's

@@ -40,7 +40,9 @@ def status() -> Response:
                 "read": report.read, "parsed": report.parsed, "changed": report.changed,
                 "removed": report.removed, "rejected": report.rejected}
     response = jsonify({"last_scan": last,
-                        "rejected": [{"path": p, "reason": r} for p, r in store.rejected_files()]})
+                        "rejected": [{"path": p, "reason": r} for p, r in store.rejected_files()],
+                        "waiting": [{"path": p, "id": i, "until": until.isoformat()}
+                                    for p, i, until in store.waiting_files()]})
     response.headers["Cache-Control"] = "no-store"
     return response
 
