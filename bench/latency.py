@@ -37,7 +37,7 @@ from urllib.parse import quote
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.scan import bare_walk
-from bench.serve import env_of, free_port, gunicorn, store_of
+from bench.serve import env_of, feedsvc_server, free_port, store_of
 from feedsvc.model import Tag, utc_now
 from feedsvc.parse import ParseRules
 from feedsvc.scan import Scanner
@@ -94,7 +94,7 @@ def served(settings: Settings, store: Store, watch: str) -> Iterator[int]:
     """gunicorn on a free port, once its own first scan is done (trials race nothing)."""
     port = free_port()
     started = utc_now()
-    server = gunicorn("feedsvc.web:create_app()", port, {**env_of(settings), "FEEDSVC_WATCH": watch}, "/healthz")
+    server = feedsvc_server(port, {**env_of(settings), "FEEDSVC_WATCH": watch})
     try:
         while (report := store.last_report()) is None or report.started < started:
             time.sleep(0.2)

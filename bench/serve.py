@@ -43,6 +43,7 @@ from feedsvc.settings import Settings
 from feedsvc.store import open_store
 
 WORKERS = 2  # what `feedsvc serve` starts by default
+WORKER_CLASS = "gevent"  # feedsvc.server's (not imported here: it reads the settings as it is imported)
 WRK = ["wrk", "-t2", "-c32"]
 
 
@@ -63,7 +64,7 @@ def store_of(count: int) -> Settings:
 
 def env_of(settings: Settings) -> dict[str, str]:
     return {**os.environ, "FEEDSVC_SOURCE_DIR": str(settings.source_dir), "FEEDSVC_DATA_DIR": str(settings.data_dir),
-            "FEEDSVC_SCAN_INTERVAL": "86400", "FEEDSVC_LOG_FORMAT": "plain"}
+            "FEEDSVC_SCAN_INTERVAL": "86400", "FEEDSVC_LOG_FORMAT": "plain", "FEEDSVC_WATCH": "false"}
 
 
 def free_port() -> int:
@@ -94,9 +95,18 @@ class Server:
         self.process.wait(30)
 
 
-def gunicorn(app: str, port: int, env: dict[str, str], probe_path: str = "/") -> Server:
-    command = [sys.executable, "-m", "gunicorn", "--workers", str(WORKERS), "--bind", f"127.0.0.1:{port}", app]
-    return Server(command, env, f"http://127.0.0.1:{port}{probe_path}")
+def gunicorn(app: str, port: int, env: dict[str, str]) -> Server:
+    """A baseline app, under gunicorn as feedsvc's workers run."""
+    command = [sys.executable, "-m", "gunicorn", "--workers", str(WORKERS), "--worker-class", WORKER_CLASS,
+               "--bind", f"127.0.0.1:{port}", app]
+    return Server(command, env, f"http://127.0.0.1:{port}/")
+
+
+def feedsvc_server(port: int, env: dict[str, str]) -> Server:
+    """feedsvc as `feedsvc serve` starts it."""
+    command = [sys.executable, "-m", "gunicorn", "--config", "python:feedsvc.server", "--workers", str(WORKERS),
+               "--bind", f"127.0.0.1:{port}"]
+    return Server(command, env, f"http://127.0.0.1:{port}/readyz")
 
 
 def wrk(url: str, seconds: int, runs: int, headers: tuple[str, ...] = ()) -> float:
@@ -137,7 +147,7 @@ def feedsvc_rates(settings: Settings, path: str, cases: tuple[str, ...], seconds
     """feedsvc under gunicorn, loaded on one feed: "plain", "gzip" and "304"
     in requests/s; "size", the plain body's bytes."""
     port = free_port()
-    server = gunicorn("feedsvc.web:create_app()", port, env_of(settings), "/healthz")
+    server = feedsvc_server(port, env_of(settings))
     url = f"http://127.0.0.1:{port}{path}"
     with urllib.request.urlopen(url) as response:
         etag, size = response.headers["ETag"], len(response.read())
@@ -176,7 +186,7 @@ def main() -> None:
     renders, cold_renders = render_times(publisher, tag)
     output = publisher.render_feed(tag, "atom", 1)
     assert output is not None
-    rendered = Rendered.of(output)
+    rendered = Rendered.of(output, publisher.store.versions(["all"])["all"].changed)
     small_publisher = Publisher(open_store(small.store_url), small)
     small_tag = small_publisher.tags()[0][0]
     small_path = urlsplit(small_publisher.urls.feed(small_tag.name, "atom")).path
@@ -218,7 +228,8 @@ def main() -> None:
     print(f"render one feed, from nothing: {cold_renders * 1000:.1f} ms ({args.articles} store), "
           f"{small_cold_renders * 1000:.1f} ms ({args.small} store); with its entries rendered before (what a "
           f"change to one of them costs): {renders * 1000:.1f} ms, {small_renders * 1000:.1f} ms")
-    print(f"requests/s, median of {args.runs} x {args.seconds} s, wrk -t2 -c32, gunicorn {WORKERS} sync workers:")
+    print(f"requests/s, median of {args.runs} x {args.seconds} s, wrk -t2 -c32, gunicorn {WORKERS} {WORKER_CLASS} "
+          "workers:")
     print(f"  baseline flask constant 2-byte body {c:9.0f}")
     print(f"  baseline nginx static plain         {n:9.0f}")
     print(f"  baseline nginx gzip_static          {results['nginx_gzip']:9.0f}")
