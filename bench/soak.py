@@ -76,7 +76,7 @@ function setup(thread) threads[#threads + 1] = thread end
 function done(summary, latency, requests)
   local total = 0
   for _, thread in ipairs(threads) do total = total + thread:get("fivexx") end
-  io.write(string.format("SOAK requests=%d fivexx=%d\\n", summary.requests, total))
+  io.write(string.format("SOAK requests=%d fivexx=%d timeouts=%d\\n", summary.requests, total, summary.errors.timeout))
 end
 """
 
@@ -98,9 +98,12 @@ def rss_kib(pid: int) -> int:
 
 
 def processes(master: int) -> dict[str, int]:
-    """The server's processes by role: gunicorn workers and the scanner."""
+    """The server's processes by role: gunicorn workers and the scanner (a
+    child of the master's supervising thread: every thread's children)."""
     found = {}
-    for child in Path(f"/proc/{master}/task/{master}/children").read_text().split():
+    tasks = Path(f"/proc/{master}/task").iterdir()
+    children = [pid for task in tasks for pid in (task / "children").read_text().split()]
+    for child in children:
         command = Path(f"/proc/{child}/cmdline").read_bytes().replace(b"\0", b" ").decode()
         found[f"scanner {child}" if "feedsvc scanner" in command else f"worker {child}"] = int(child)
     return found
