@@ -11,11 +11,9 @@ RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin feeds
 COPY --from=build /wheels /wheels
 RUN pip install --no-cache-dir /wheels/* && rm -rf /wheels
 WORKDIR /app
-COPY config/feedsvc.toml config/lexicon.txt ./config/
 # Every setting by environment (FEEDSVC_<NAME>); sources read-only, store on a volume.
 ENV FEEDSVC_SOURCE_DIR=/srv/articles \
     FEEDSVC_DATA_DIR=/data \
-    FEEDSVC_LEXICON=/app/config/lexicon.txt \
     FEEDSVC_BASE_URL=http://localhost:8000/ \
     FEEDSVC_WORKERS=2 \
     PYTHONDONTWRITEBYTECODE=1 \

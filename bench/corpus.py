@@ -29,10 +29,12 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
+from feedsvc.settings import LEXICON
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("FEEDSVC_SHARED", ROOT.parent / "shared"))
 DATA = SHARED / "data" / "saudinewsnet"
-LEXICON = ROOT / "config" / "lexicon.txt"
+LEXICON = LEXICON
 
 # --- canonical text: what the parser must give back --------------------------
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")

@@ -28,10 +28,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.corpus import ROOT, cached_corpus
+from bench.corpus import cached_corpus
 from feedsvc.model import Article
 from feedsvc.parse import ParseRules, parse_files, walk
-from feedsvc.settings import Settings
+from feedsvc.settings import LEXICON, Settings
 
 # Runs a command and prints its wall time and the peak resident set of its
 # process tree (RUSAGE_CHILDREN counts every waited-for descendant).
@@ -92,7 +92,7 @@ def hugo_site(source: Path, site: Path) -> int:
     for name, text in HUGO_LAYOUTS.items():
         (site / "layouts" / name).parent.mkdir(parents=True, exist_ok=True)
         (site / "layouts" / name).write_text(text)
-    rules = ParseRules.of(Settings(lexicon=ROOT / "config" / "lexicon.txt"))
+    rules = ParseRules.of(Settings(lexicon=LEXICON))
     articles = [a for a in parse_files(sorted(walk(source, "*.txt")), rules) if isinstance(a, Article)]
     for number, article in enumerate(articles):
         front = {"title": article.title, "date": article.published.isoformat(),

@@ -19,8 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.corpus import ROOT, cached_corpus
+from bench.corpus import cached_corpus
 from feedsvc.parse import Lexicon, ParseRules, parse_files, walk
+from feedsvc.settings import LEXICON
 
 
 def bare(paths: list[str]) -> int:
@@ -54,7 +55,7 @@ def main() -> None:
     files = list(walk(folder, "*.txt"))
     paths = [f.full_path for f in files]
     megabytes = sum(f.size for f in files) / 1e6
-    rules = ParseRules(2 * 1024 * 1024, Lexicon.load(ROOT / "config" / "lexicon.txt"))
+    rules = ParseRules(2 * 1024 * 1024, Lexicon.load(LEXICON))
     # measured alternately, so that a slow stretch of this noisy machine
     # falls on both sides, not on one
     bases, parses = [], []

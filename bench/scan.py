@@ -24,14 +24,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import create_engine, text
 
-from bench.corpus import ROOT, cached_corpus
+from bench.corpus import cached_corpus
 from feedsvc.parse import ParseRules
 from feedsvc.scan import Scanner
-from feedsvc.settings import Settings
+from feedsvc.settings import LEXICON, Settings
 from feedsvc.store import open_store
 
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-RULES = ParseRules.of(Settings(lexicon=ROOT / "config" / "lexicon.txt"))
+RULES = ParseRules.of(Settings(lexicon=LEXICON))
 
 
 def bare_walk(root: Path) -> int:

@@ -39,7 +39,7 @@ from feedsvc.parse import ParseRules
 from feedsvc.publish import Publisher, Rendered
 from feedsvc.render import forget_entries
 from feedsvc.scan import Scanner
-from feedsvc.settings import Settings
+from feedsvc.settings import LEXICON, Settings
 from feedsvc.store import open_store
 
 WORKERS = 2  # what `feedsvc serve` starts by default
@@ -51,7 +51,7 @@ def store_of(count: int) -> Settings:
     """Settings for a scanned store of `count` articles, built once."""
     source = cached_corpus(count, seed=5)
     data = Path(f"/tmp/feedsvc-bench-store-{count}")
-    settings = Settings(source_dir=source, data_dir=data, lexicon=ROOT / "config" / "lexicon.txt",
+    settings = Settings(source_dir=source, data_dir=data, lexicon=LEXICON,
                         base_url="http://127.0.0.1/", scan_interval=86400)
     if not (data / ".complete").exists():
         shutil.rmtree(data, ignore_errors=True)

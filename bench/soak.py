@@ -45,6 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.corpus import ROOT, cached_corpus
 from bench.serve import free_port
 from feedsvc.parse import article_id, walk
+from feedsvc.settings import LEXICON
 from feedsvc.store import open_store
 
 SHARED = Path(os.environ.get("FEEDSVC_SHARED", ROOT.parent / "shared"))
@@ -235,7 +236,7 @@ def main() -> None:
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "FEEDSVC_SOURCE_DIR": str(root), "FEEDSVC_DATA_DIR": str(scratch / "data"),
            "FEEDSVC_SCAN_INTERVAL": "1", "FEEDSVC_BASE_URL": base + "/", "FEEDSVC_ADMIN_TOKEN": TOKEN,
-           "FEEDSVC_LEXICON": str(ROOT / "config" / "lexicon.txt")}
+           "FEEDSVC_LEXICON": str(LEXICON)}
     log = open(scratch / "server.log", "w")  # noqa: SIM115 (open for the server's whole life)
     server = subprocess.Popen([sys.executable, "-m", "feedsvc", "serve", "--port", str(port), "--workers",
                                str(args.workers)], env=env, stdout=log, stderr=subprocess.STDOUT,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import signal
 import sys
@@ -18,7 +19,7 @@ from feedsvc.errors import FeedsvcError
 from feedsvc.model import Article, Rejected
 from feedsvc.parse import ParseRules, SourceFile, parse_files, walk
 from feedsvc.scan import Scanner, exit_with_parent
-from feedsvc.settings import Settings, load_settings
+from feedsvc.settings import SAMPLES, Settings, load_settings
 from feedsvc.store import open_store
 
 
@@ -73,6 +74,7 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
 
 def _scan(args: argparse.Namespace, settings: Settings) -> int:
     """One scan; the report is the last line. Exit 1 when files are rejected."""
+    settings.sources  # noqa: B018 (asked before the store is made: with no source, no store either)
     store = open_store(settings.store_url)
     try:
         scanner = Scanner.of(store, settings)
@@ -101,6 +103,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     if args.config is not None:
         os.environ["FEEDSVC_CONFIG"] = str(args.config.resolve())
+    if settings.source_dir is None:  # the master, the workers and the scanner read it from here
+        logging.getLogger("feedsvc.cli").info("no source_dir is set: serving the sample articles in %s", SAMPLES)
+        os.environ["FEEDSVC_SOURCE_DIR"] = str(SAMPLES)
     command = [sys.executable, "-m", "gunicorn", "--config", "python:feedsvc.server", "--workers", str(args.workers),
                "--bind", f"{args.host}:{args.port}"]
     os.execv(sys.executable, command)
@@ -118,7 +123,7 @@ def _scanner(args: argparse.Namespace, settings: Settings) -> int:
         signal.signal(signum, lambda *_: stop.set())
     exit_with_parent(os.getppid())
     store = open_store(settings.store_url)
-    schedule = ScanSchedule(Scanner.of(store, settings), settings.scan_interval, settings.watch)
+    schedule = ScanSchedule(Scanner.of(store, settings.or_samples()), settings.scan_interval, settings.watch)
     schedule.start()
     try:
         while not stop.wait(1):
@@ -136,6 +141,7 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
     at /x/feed.atom as x/feed.atom."""
     from feedsvc.publish import Publisher
 
+    settings.sources  # noqa: B018 (an export is of a source directory's store: one must be named)
     store = open_store(settings.store_url)
     try:
         publisher = Publisher(store, settings)

@@ -263,7 +263,7 @@ class Scanner:
     @classmethod
     def of(cls, store: Store, settings: Settings) -> Scanner:
         """The scanner the settings describe."""
-        return cls(store, settings.source_dir, settings.file_pattern, ParseRules.of(settings),
+        return cls(store, settings.sources, settings.file_pattern, ParseRules.of(settings),
                    publish_future=settings.publish_future)
 
     def scan(self, progress: OnProgress = _quiet) -> ScanReport:

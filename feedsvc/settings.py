@@ -1,10 +1,17 @@
 """Settings, declared once: name, type, default and help.
 
-Defaults are the field defaults below; `config/feedsvc.toml` documents each
-with its default (a test keeps the two equal). A settings file passed with
-`--config` (or `FEEDSVC_CONFIG`) overrides the defaults, and an environment
-variable `FEEDSVC_<NAME>` overrides both. A value that does not fit its
-setting stops start-up with a SettingsError naming the setting.
+Defaults are the field defaults below; `feedsvc/defaults/feedsvc.toml`
+(shipped in the package) documents each with its default (a test keeps the
+two equal). A settings file passed with `--config` (or `FEEDSVC_CONFIG`)
+overrides the defaults, and an environment variable `FEEDSVC_<NAME>`
+overrides both. A relative path in a settings file is relative to that
+file's folder; in a variable, to the working directory. A value that does
+not fit its setting stops start-up with a SettingsError naming the setting.
+
+What the package ships (the lexicon, the sample articles, the settings file)
+is found with importlib.resources, so the command works from any folder; no
+default is a path in the working directory: the store goes to the
+platform's user data directory (platformdirs).
 """
 
 from __future__ import annotations
@@ -14,9 +21,12 @@ import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+import platformdirs
 
 from feedsvc.errors import SettingsError
 
@@ -25,17 +35,26 @@ LOG_FORMATS = ("plain", "json")
 BOOLEANS = {"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False, "on": True, "off": False}
 
 
-def _setting(default: Any, help: str) -> Any:
-    return field(default=default, metadata={"help": help})
+PACKAGED = Path(str(resources.files("feedsvc") / "defaults"))
+SAMPLES = PACKAGED / "samples"  # what `serve` serves when no source_dir is set
+LEXICON = PACKAGED / "lexicon.txt"
+SETTINGS_FILE = PACKAGED / "feedsvc.toml"  # every setting, documented
+
+
+def _setting(default: Any, help: str, kind: type | None = None) -> Any:
+    """`kind`: the type a value must have, where the default does not show it (None)."""
+    return field(default=default, metadata={"help": help, "kind": kind or type(default)})
 
 
 @dataclass(frozen=True)
 class Settings:
-    source_dir: Path = _setting(Path("config/samples"), "Directory of article files to serve.")
+    source_dir: Path | None = _setting(None, "Directory of article files; none: serve serves the bundled samples.",
+                                       Path)
     file_pattern: str = _setting("*.txt", "File names read as articles (a glob, case ignored).")
     max_file_size: int = _setting(2 * 1024 * 1024, "Larger files are rejected (bytes).")
-    lexicon: Path = _setting(Path("config/lexicon.txt"), "Multi-word tag lexicon, one tag a line.")
-    data_dir: Path = _setting(Path(".data"), "Directory for the SQLite store and the scanner lock.")
+    lexicon: Path = _setting(LEXICON, "Multi-word tag lexicon, one tag a line.")
+    data_dir: Path = _setting(platformdirs.user_data_path("feedsvc"),
+                              "Directory for the SQLite store and the scanner lock.", Path)
     database_url: str = _setting("", "SQLAlchemy URL of the store; empty: SQLite in data_dir.")
     base_url: str = _setting("http://127.0.0.1:8000/", "Public base URL of the service.")
     site_title: str = _setting("أخبار", "Title of the site and its feeds.")
@@ -52,6 +71,18 @@ class Settings:
     @property
     def store_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir.resolve() / 'feedsvc.db'}"
+
+    @property
+    def sources(self) -> Path:
+        """The source directory, which scanning needs: SettingsError if none is set."""
+        if self.source_dir is None:
+            raise SettingsError("source_dir", "is not set: name the directory of article files "
+                                              "(FEEDSVC_SOURCE_DIR, or source_dir in a settings file)")
+        return self.source_dir
+
+    def or_samples(self) -> Settings:
+        """These settings, serving the bundled sample articles if no source directory is set."""
+        return self if self.source_dir is not None else dataclasses.replace(self, source_dir=SAMPLES)
 
 
 FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
@@ -81,11 +112,13 @@ def _read_file(path: Path) -> dict[str, Any]:
     unknown = sorted(set(data) - set(FIELDS))
     if unknown:
         raise SettingsError(unknown[0], f"unknown setting in {path}")
-    return {name: _convert(name, value, from_env=False) for name, value in data.items()}
+    values = {name: _convert(name, value, from_env=False) for name, value in data.items()}
+    return {name: path.parent / value if isinstance(value, Path) else value  # relative to the file
+            for name, value in values.items()}
 
 
 def _convert(name: str, value: Any, *, from_env: bool) -> Any:
-    kind: type = type(FIELDS[name].default)
+    kind: type = FIELDS[name].metadata["kind"]
     try:
         if kind is bool:
             if isinstance(value, bool):
@@ -99,6 +132,8 @@ def _convert(name: str, value: Any, *, from_env: bool) -> Any:
             return int(value)
         if not isinstance(value, str):
             raise ValueError
+        if kind is Path and not value and FIELDS[name].default is None:
+            return None  # set to nothing: as if not set
         return Path(value) if kind is not str else value
     except ValueError:
         shown = repr(value) if not from_env else f"{value!r} (from {ENV_PREFIX}{name.upper()})"

@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -23,7 +24,7 @@ from flask.testing import FlaskClient
 
 from feedsvc.parse import ParseRules
 from feedsvc.scan import Scanner
-from feedsvc.settings import Settings
+from feedsvc.settings import LEXICON, SAMPLES, Settings
 from feedsvc.store import open_store
 from feedsvc.web import create_app
 
@@ -33,11 +34,16 @@ SEED = SHARED / "seeds" / "000_4af9fadfdc09d4ea.txt"
 sys.path.insert(0, str(ROOT))  # so that tests can import bench.corpus
 
 
-def run_feedsvc(*args: str, env: dict[str, str] | None = None, cwd: Path = ROOT,
+def elsewhere() -> Path:
+    """A fresh folder outside the checkout, to run the command from, as a user would."""
+    return Path(tempfile.mkdtemp(prefix="feedsvc-cwd-"))
+
+
+def run_feedsvc(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None,
                 timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    """The installed command, as a user runs it, from the project directory."""
+    """The installed command, as a user runs it, from a folder of its own."""
     return subprocess.run(
-        [sys.executable, "-m", "feedsvc", *args], cwd=cwd, env={**os.environ, **(env or {})},
+        [sys.executable, "-m", "feedsvc", *args], cwd=cwd or elsewhere(), env={**os.environ, **(env or {})},
         capture_output=True, text=True, timeout=timeout,
     )
 
@@ -48,7 +54,7 @@ def run_on_terminal(*args: str, env: dict[str, str]) -> tuple[int, str, str]:
     import pty
 
     leader, follower = pty.openpty()
-    process = subprocess.Popen([sys.executable, "-m", "feedsvc", *args], cwd=ROOT, env={**os.environ, **env},
+    process = subprocess.Popen([sys.executable, "-m", "feedsvc", *args], cwd=elsewhere(), env={**os.environ, **env},
                                stdout=subprocess.PIPE, stderr=follower, text=True)
     os.close(follower)
     shown = b""
@@ -120,7 +126,7 @@ def served(tmp_path: Path, env: dict[str, str], workers: int = 2, name: str = "s
                 "FEEDSVC_BASE_URL": f"http://127.0.0.1:{port}/", **env}
     with open(log, "w") as out:
         process = subprocess.Popen([sys.executable, "-m", "feedsvc", "serve", "--port", str(port), "--workers",
-                                    str(workers)], cwd=ROOT, env=full_env, stdout=out, stderr=subprocess.STDOUT,
+                                    str(workers)], cwd=tmp_path, env=full_env, stdout=out, stderr=subprocess.STDOUT,
                                    text=True, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -171,7 +177,7 @@ BASE = "http://feeds.example.org/"
 
 def make_settings(source: Path, data: Path, **overrides: object) -> Settings:
     chosen: dict[str, object] = {"page_size": 5, **overrides}
-    return Settings(source_dir=source, data_dir=data, lexicon=ROOT / "config" / "lexicon.txt", base_url=BASE,
+    return Settings(source_dir=source, data_dir=data, lexicon=LEXICON, base_url=BASE,
                     **chosen)  # type: ignore[arg-type]
 
 
@@ -187,7 +193,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     folder = tmp_path_factory.mktemp("feeds") / "articles"
     generate(folder, 60, seed=21, with_expected=False)
-    for sample in (ROOT / "config" / "samples").glob("000_*.txt"):
+    for sample in (SAMPLES).glob("000_*.txt"):
         (folder / sample.name).write_bytes(sample.read_bytes())
     return folder
 

@@ -13,6 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from feedsvc.settings import SAMPLES
 from tests.conftest import ROOT, fetch, free_port, wait_ready
 
 DOCKERFILE = (ROOT / "Dockerfile").read_text(encoding="utf-8")
@@ -41,7 +42,7 @@ def healthcheck() -> list[str]:
 
 def test_the_image_entry_serves_from_a_read_only_tree(tmp_path: Path) -> None:
     source = tmp_path / "srv-articles"
-    shutil.copytree(ROOT / "config" / "samples", source)
+    shutil.copytree(SAMPLES, source)
     for path in [source, *source.rglob("*")]:
         path.chmod(0o555 if path.is_dir() else 0o444)
     before = sorted((str(p), p.stat().st_mtime_ns) for p in source.rglob("*"))
@@ -49,7 +50,6 @@ def test_the_image_entry_serves_from_a_read_only_tree(tmp_path: Path) -> None:
     env = {**os.environ, **image_env()}
     assert env["FEEDSVC_SOURCE_DIR"] == "/srv/articles" and env["FEEDSVC_DATA_DIR"] == "/data"
     env.update(FEEDSVC_SOURCE_DIR=str(source), FEEDSVC_DATA_DIR=str(tmp_path / "data"),
-               FEEDSVC_LEXICON=str(ROOT / "config" / "lexicon.txt"),
                PATH=f"{Path(sys.executable).parent}:{env['PATH']}")
     command = [part.replace("0.0.0.0:8000", f"127.0.0.1:{port}") for part in image_command()]
     process = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,

@@ -17,9 +17,8 @@ import pytest
 from bench.corpus import generate
 from feedsvc.parse import ParseRules
 from feedsvc.scan import Scanner
-from feedsvc.settings import Settings
+from feedsvc.settings import LEXICON, Settings
 from feedsvc.store import Store, open_store
-from tests.conftest import ROOT
 
 FILES = 1500
 
@@ -33,7 +32,7 @@ def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def uninterrupted(tree: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
-    settings = Settings(lexicon=ROOT / "config" / "lexicon.txt", parse_processes=1)
+    settings = Settings(lexicon=LEXICON, parse_processes=1)
     store = open_store(f"sqlite:///{tmp_path_factory.mktemp('whole') / 'feedsvc.db'}")
     Scanner(store, tree, "*.txt", ParseRules.of(settings)).scan()
     tags = tags_of(store)
@@ -65,7 +64,7 @@ KILL_WHEN: dict[str, Callable[[int], bool]] = {
 def test_a_first_scan_killed_then_completed_cuts_every_tag_as_one_scan(
         moment: str, tree: Path, uninterrupted: dict[str, list[str]], tmp_path: Path) -> None:
     env = {**os.environ, "FEEDSVC_SOURCE_DIR": str(tree), "FEEDSVC_DATA_DIR": str(tmp_path),
-           "FEEDSVC_LEXICON": str(ROOT / "config" / "lexicon.txt"), "FEEDSVC_PARSE_PROCESSES": "1"}
+           "FEEDSVC_LEXICON": str(LEXICON), "FEEDSVC_PARSE_PROCESSES": "1"}
     command = [sys.executable, "-m", "feedsvc", "scan"]
     database = tmp_path / "feedsvc.db"
     scan = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -13,15 +13,16 @@ from urllib.parse import quote
 from lxml import etree
 
 from bench.corpus import generate
+from feedsvc.settings import SAMPLES
 from feedsvc.web import create_app
-from tests.conftest import ROOT, fetch, free_port, run_on_terminal
+from tests.conftest import fetch, free_port, run_on_terminal
 from tests.test_web_feeds import ATOM, make_settings, scan
 
 
 def test_an_export_served_statically_matches_the_service(tmp_path: Path) -> None:
     source = tmp_path / "articles"
     generate(source, 30, seed=31, with_expected=False)
-    (source / "ref.txt").write_bytes((ROOT / "config" / "samples" / "000_4af9fadfdc09d4ea.txt").read_bytes())
+    (source / "ref.txt").write_bytes((SAMPLES / "000_4af9fadfdc09d4ea.txt").read_bytes())
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     settings = dataclasses.replace(make_settings(source, tmp_path / "data"), base_url=base + "/")

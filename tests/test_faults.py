@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.conftest import POSTGRES, ROOT, fetch, free_port, served, wait_for
+from feedsvc.settings import SAMPLES
+from tests.conftest import POSTGRES, fetch, free_port, served, wait_for
 
 TRICKLERS = 200
 
@@ -26,7 +27,7 @@ def test_slow_clients_starve_neither_the_workers_nor_the_scanner(tmp_path: Path)
     else is still answered at once, no worker is killed, and an article
     added meanwhile is scanned and served."""
     source = tmp_path / "articles"
-    shutil.copytree(ROOT / "config" / "samples", source)
+    shutil.copytree(SAMPLES, source)
     with served(tmp_path, {"FEEDSVC_SOURCE_DIR": str(source), "GUNICORN_CMD_ARGS": "--timeout 3"}) as (base, _, log):
         port = int(base.rsplit(":", 1)[1])
         slow = [socket.create_connection(("127.0.0.1", port)) for _ in range(TRICKLERS)]
@@ -115,7 +116,7 @@ def postgres_schema() -> Iterator[str]:
 
 def test_a_store_outage_serves_what_was_rendered_and_recovers_alone(tmp_path: Path, postgres_schema: str) -> None:
     source = tmp_path / "articles"
-    shutil.copytree(ROOT / "config" / "samples", source)
+    shutil.copytree(SAMPLES, source)
     proxy = Proxy()
     url = f"postgresql+psycopg://postgres@127.0.0.1:{proxy.port}/test?options=-csearch_path%3D{postgres_schema}"
     rendered = ["/feed.atom", "/tags/%D8%BA%D8%B2%D8%A9/feed.rss", "/", "/articles/000_4af9fadfdc09d4ea"]

@@ -14,12 +14,11 @@ from feedsvc.errors import FencedOut
 from feedsvc.parse import ParseRules
 from feedsvc.scan import Scanner
 from feedsvc.schedule import ScanSchedule
-from feedsvc.settings import Settings
+from feedsvc.settings import LEXICON, Settings
 from feedsvc.store import Store, open_store
 from feedsvc.store.lock import lock_key
-from tests.conftest import ROOT
 
-RULES = ParseRules.of(Settings(lexicon=ROOT / "config" / "lexicon.txt", parse_processes=1))
+RULES = ParseRules.of(Settings(lexicon=LEXICON, parse_processes=1))
 
 
 def lose_the_lock(store: Store) -> None:

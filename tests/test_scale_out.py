@@ -15,7 +15,8 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-from tests.conftest import POSTGRES, ROOT, fetch, free_port, wait_ready
+from feedsvc.settings import SAMPLES
+from tests.conftest import POSTGRES, fetch, free_port, wait_ready
 
 SCANNER = "this process is now the scanner"
 
@@ -26,7 +27,7 @@ def test_one_scanner_and_a_takeover(tmp_path: Path) -> None:
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     source = tmp_path / "articles"
-    shutil.copytree(ROOT / "config" / "samples", source)
+    shutil.copytree(SAMPLES, source)
     env = {**os.environ, "FEEDSVC_DATABASE_URL": f"{POSTGRES}?options=-csearch_path%3D{schema}",
            "FEEDSVC_SOURCE_DIR": str(source), "FEEDSVC_SCAN_INTERVAL": "1",
            "FEEDSVC_BASE_URL": "http://feeds.example.org/"}
@@ -38,7 +39,7 @@ def test_one_scanner_and_a_takeover(tmp_path: Path) -> None:
             with open(log, "w") as out:
                 process = subprocess.Popen(
                     [sys.executable, "-m", "feedsvc", "serve", "--port", str(port), "--workers", "1"],
-                    cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+                    cwd=tmp_path, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
             servers[name] = (port, log, process)
         for port, _, _ in servers.values():
             wait_ready(f"http://127.0.0.1:{port}")

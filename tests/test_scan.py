@@ -19,10 +19,10 @@ from bench.corpus import generate
 from feedsvc.model import Article, ScanReport
 from feedsvc.parse import ParseRules, parse_files, walk
 from feedsvc.scan import BATCH_SIZE, PARALLEL_FROM, Scanner
-from feedsvc.settings import Settings
+from feedsvc.settings import LEXICON, Settings
 from feedsvc.store import Store, open_store
 from feedsvc.store.schema import SCHEMA_VERSION
-from tests.conftest import ROOT, run_feedsvc, run_on_terminal
+from tests.conftest import elsewhere, run_feedsvc, run_on_terminal
 
 ARTICLE = "{title}\nتاريخ النشر: 2023-10-13\n{body}\nكلمات دلالية: {tags}\n"
 
@@ -34,7 +34,7 @@ def write(path: Path, title: str, body: str = "فقرة أولى.", tags: str = 
 
 
 def scanner(store: Store, source: Path) -> Scanner:
-    settings = Settings(lexicon=ROOT / "config" / "lexicon.txt")
+    settings = Settings(lexicon=LEXICON)
     return Scanner(store, source, "*.txt", ParseRules.of(settings))
 
 
@@ -218,7 +218,7 @@ def test_articles_written_before_the_pairs_were_learned_are_cut_again(store: Sto
     write(source / "0.txt", "عنوان 0", tags="ملف الغلاء الرياض")
     for n in (1, 2):
         write(source / f"{n}.txt", f"عنوان {n}", tags="جدة ملف الغلاء")
-    rules = ParseRules.of(Settings(lexicon=ROOT / "config" / "lexicon.txt"))
+    rules = ParseRules.of(Settings(lexicon=LEXICON))
     report = Scanner(store, source, "*.txt", rules, batch_size=1).scan()  # the pair is known after the third
     assert report.changed == 3
     entries = store.entries(["0", "1", "2"])
@@ -276,7 +276,7 @@ def test_two_scans_started_at_once_one_scans(store_url: str, tmp_path: Path) -> 
     source = tmp_path / "big"
     generate(source, 1500, seed=2, with_expected=False)
     env = {**os.environ, **env_for(store_url, source)}
-    processes = [subprocess.Popen([sys.executable, "-m", "feedsvc", "scan"], cwd=ROOT, env=env,
+    processes = [subprocess.Popen([sys.executable, "-m", "feedsvc", "scan"], cwd=elsewhere(), env=env,
                                   stdout=subprocess.PIPE, text=True) for _ in range(2)]
     outputs = sorted(p.communicate(timeout=120)[0].splitlines()[-1][:8] for p in processes)
     assert outputs == ["seen=150", "skipped:"]
@@ -300,7 +300,7 @@ def test_a_scan_cuts_tags_as_check_does(tmp_path: Path, two_batches: Path, proce
         source = tmp_path / "src"
         generate(source, 1500, seed=9, with_expected=False)
     store = open_store(f"sqlite:///{tmp_path / 'feedsvc.db'}")
-    rules = dataclasses.replace(ParseRules.of(Settings(lexicon=ROOT / "config" / "lexicon.txt")), processes=processes)
+    rules = dataclasses.replace(ParseRules.of(Settings(lexicon=LEXICON)), processes=processes)
     report = Scanner(store, source, "*.txt", rules).scan()
     checked = [a for a in parse_files(walk(source, "*.txt"), rules) if isinstance(a, Article)]
     stored = {e.article.id: e for e in store.entries([a.id for a in checked])}
@@ -336,7 +336,7 @@ def assert_next_scan_completes(store: Store, store_url: str, source: Path, store
 
 def test_a_scan_killed_between_batches_is_completed_by_the_next(store_url: str, two_batches: Path) -> None:
     env = {**os.environ, **env_for(store_url, two_batches)}
-    process = subprocess.Popen([sys.executable, "-m", "feedsvc", "scan"], cwd=ROOT, env=env,
+    process = subprocess.Popen([sys.executable, "-m", "feedsvc", "scan"], cwd=elsewhere(), env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     store = open_store(store_url)
     try:
@@ -357,7 +357,7 @@ def test_a_scan_killed_while_parsing_leaves_no_process_and_no_trace(tmp_path: Pa
     generate(source, PARALLEL_FROM + 500, seed=6, with_expected=False)
     store_url = f"sqlite:///{tmp_path / 'feedsvc.db'}"
     env = {**os.environ, **env_for(store_url, source), "FEEDSVC_PARSE_PROCESSES": "2"}
-    process = subprocess.Popen([sys.executable, "-m", "feedsvc", "scan"], cwd=ROOT, env=env,
+    process = subprocess.Popen([sys.executable, "-m", "feedsvc", "scan"], cwd=elsewhere(), env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     store = open_store(store_url)
     try:

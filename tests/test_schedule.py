@@ -11,11 +11,10 @@ from feedsvc.model import ScanReport
 from feedsvc.parse import ParseRules
 from feedsvc.scan import Scanner
 from feedsvc.schedule import ScanSchedule
-from feedsvc.settings import Settings
+from feedsvc.settings import LEXICON, Settings
 from feedsvc.store import Store, open_store
-from tests.conftest import ROOT
 
-RULES = ParseRules.of(Settings(lexicon=ROOT / "config" / "lexicon.txt"))
+RULES = ParseRules.of(Settings(lexicon=LEXICON))
 
 
 def schedule(store: Store, source: Path, interval: int = 1) -> ScanSchedule:

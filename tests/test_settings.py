@@ -1,4 +1,4 @@
-"""Settings: one declaration, documented in config/feedsvc.toml, overridable."""
+"""Settings: one declaration, documented in the packaged feedsvc.toml, overridable."""
 
 from __future__ import annotations
 
@@ -9,21 +9,26 @@ from pathlib import Path
 import pytest
 
 from feedsvc.errors import SettingsError
-from feedsvc.settings import Settings, load_settings
-from tests.conftest import ROOT, SEED, run_feedsvc
+from feedsvc.settings import SETTINGS_FILE, Settings, load_settings
+from tests.conftest import SEED, run_feedsvc
 
-TOML = ROOT / "config" / "feedsvc.toml"
+TOML = SETTINGS_FILE
+
+
+# settings whose default is no value to write down: unset, or the platform's
+UNWRITTEN = {"source_dir", "data_dir"}
 
 
 def test_every_setting_is_documented_with_its_default() -> None:
-    documented = tomllib.loads(TOML.read_text(encoding="utf-8"))
-    defaults = {f.name: f.default for f in dataclasses.fields(Settings)}
-    assert set(documented) == set(defaults)
-    for name, value in documented.items():
-        assert type(defaults[name])(value) == defaults[name], name
     text = TOML.read_text(encoding="utf-8")
-    for name in defaults:  # each with a comment line right above it
-        assert "\n# " in text.split(f"\n{name} = ")[0][-200:], name
+    documented = tomllib.loads(text)
+    for setting in dataclasses.fields(Settings):
+        name = setting.name
+        written = f"\n{name} = " in text
+        assert written == (name in documented) == (name not in UNWRITTEN), name
+        line = f"\n{name} = " if written else f"\n# {name} = "  # commented out: an example
+        assert line in text, name
+        assert f"# {setting.metadata['help']}" in text.split(line)[0][-300:], name  # its help right above it
 
 
 def test_the_settings_file_loads_to_the_defaults() -> None:
@@ -64,6 +69,28 @@ def test_an_unknown_key_in_a_file_is_named(tmp_path: Path) -> None:
     config.write_text("page_sise = 20\n", encoding="utf-8")
     with pytest.raises(SettingsError, match="page_sise"):
         load_settings(config, environ={})
+
+
+def test_relative_paths_in_a_file_are_relative_to_it(tmp_path: Path) -> None:
+    (tmp_path / "etc").mkdir()
+    config = tmp_path / "etc" / "feedsvc.toml"
+    config.write_text('source_dir = "../articles"\nlexicon = "/abs/lexicon.txt"\n', encoding="utf-8")
+    settings = load_settings(config, environ={"FEEDSVC_DATA_DIR": "here"})
+    assert settings.source_dir == tmp_path / "etc" / ".." / "articles"
+    assert settings.lexicon == Path("/abs/lexicon.txt")
+    assert settings.data_dir == Path("here")  # from a variable: relative to where the command runs
+
+
+def test_no_command_writes_into_the_working_folder_and_scan_needs_a_source(tmp_path: Path) -> None:
+    folder = tmp_path / "cwd"
+    folder.mkdir()
+    for args in (("check", str(SEED)), ("check", "--json", str(SEED)), ("scan",), ("export", str(tmp_path / "out"))):
+        result = run_feedsvc(*args, cwd=folder, env={"HOME": str(tmp_path / "home")})
+        if args[0] == "check":
+            assert result.returncode == 0, result.stderr
+        else:
+            assert result.returncode == 2 and "setting source_dir: is not set" in result.stderr, result.stderr
+    assert list(folder.iterdir()) == []
 
 
 def test_the_command_stops_on_a_bad_setting_with_its_name() -> None:

@@ -13,13 +13,12 @@ from bench.corpus import generate
 from feedsvc.parse import ParseRules
 from feedsvc.scan import Scanner
 from feedsvc.schedule import ScanSchedule
-from feedsvc.settings import Settings
+from feedsvc.settings import LEXICON, Settings
 from feedsvc.store import Store, open_store
-from tests.conftest import ROOT
 from tests.test_scan import ARTICLE, write
 from tests.test_schedule import wait_for
 
-RULES = ParseRules.of(Settings(lexicon=ROOT / "config" / "lexicon.txt"))
+RULES = ParseRules.of(Settings(lexicon=LEXICON))
 
 
 @pytest.fixture

@@ -46,7 +46,7 @@ def services() -> Services:
 
 def create_app(settings: Settings | None = None, *, scan: bool = True) -> Flask:
     """The app; `scan=False` leaves the schedule stopped (tests scan by hand)."""
-    settings = settings or load_settings()
+    settings = (settings or load_settings()).or_samples()
     logs.configure(settings.log_format)
     store = open_store(settings.store_url)
     scanner = Scanner.of(store, settings)
