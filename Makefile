@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint bench soak clean browser
+.PHONY: run test lint bench soak golden clean browser
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -11,8 +11,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	rm -f $(VENV)/.installed-* && touch $@
 
+# the bundled sample articles, with the store in this checkout's .data
 run: $(STAMP)
-	$(BIN)/feedsvc serve
+	FEEDSVC_DATA_DIR=.data $(BIN)/feedsvc serve
 
 test: $(STAMP) browser
 	$(BIN)/pytest -q
@@ -42,6 +43,14 @@ MINUTES ?= 10
 soak: $(STAMP)
 	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
 	$(BIN)/python bench/soak.py --minutes $(MINUTES)
+
+# tests/output/: what `feedsvc export` writes for the bundled samples, written
+# anew on purpose (review the diff in the commit that changes it)
+golden: $(STAMP)
+	rm -rf tests/output
+	data=$$(mktemp -d) && export FEEDSVC_SOURCE_DIR=feedsvc/defaults/samples FEEDSVC_DATA_DIR=$$data \
+	  FEEDSVC_BASE_URL=http://127.0.0.1:8000/ && $(BIN)/feedsvc scan >/dev/null && $(BIN)/feedsvc export tests/output \
+	  && rm -rf $$data
 
 clean:
 	rm -rf $(VENV) .data .pytest_cache .mypy_cache .ruff_cache
