@@ -77,12 +77,12 @@ def newest(entries: list[Entry]) -> datetime:
 
 
 class Publisher:
-    def __init__(self, store: Store, settings: Settings) -> None:
+    def __init__(self, store: Store, settings: Settings, counted: Callable[[bool], None] = lambda hit: None) -> None:
+        """`counted` is told of each cache lookup: hit or not (the web counts them)."""
         self.store = store
         self.settings = settings
         self.urls = Urls(settings.base_url)
-        self.hits = 0
-        self.misses = 0
+        self.counted = counted
         self._cache: OrderedDict[tuple[object, ...], Rendered] = OrderedDict()
         self._cached_bytes = 0
         self._most_bytes = settings.render_cache_mb * 1024 * 1024
@@ -198,13 +198,13 @@ class Publisher:
         version = self._version(scope)
         full_key = (*key, version.number)
         with self._lock:
-            if full_key in self._cache:
-                self.hits += 1
+            found = self._cache.get(full_key)
+            if found is not None:
                 self._cache.move_to_end(full_key)
-                return self._cache[full_key]
+        self.counted(found is not None)
+        if found is not None:
+            return found
         output = render()
-        with self._lock:
-            self.misses += 1
         if output is None:
             return None
         rendered = Rendered.of(output, version.changed)

@@ -11,6 +11,9 @@
   it dies (exits other than when told to stop). No web worker's timeout can stop a scan, and a scan's parsing
   and writing never stall a worker's event loop.
 - One line per event, in feedsvc's log format, gunicorn's own included.
+- Metrics that add up: prometheus_client's multiprocess mode, its folder
+  (PROMETHEUS_MULTIPROC_DIR, else `metrics` in the data directory) emptied
+  as the master starts and a worker's counts kept when it exits.
 
 Imports here stay few: this module runs in the master, before the fork, and
 gevent must patch the standard library in each worker before anything that
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -31,6 +35,10 @@ from feedsvc import logs
 from feedsvc.settings import load_settings
 
 _settings = load_settings()  # a bad setting stops the master, with the setting named
+# set before any worker imports prometheus_client, which reads it then
+os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(_settings.data_dir / "metrics"))
+shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)  # counts of a server before this one
+os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
 
 wsgi_app = "feedsvc.web:create_app(scan=False)"
 worker_class = "gevent"
@@ -86,3 +94,10 @@ def when_ready(server: Any) -> None:
 
 def on_exit(server: Any) -> None:
     _scanner.stop()
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    """A worker's counts stay in the sums; its live gauges go."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]

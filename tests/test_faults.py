@@ -141,3 +141,23 @@ def test_a_store_outage_serves_what_was_rendered_and_recovers_alone(tmp_path: Pa
         assert wait_for(lambda: "والمخزن غائب" in fetch(base + "/feed.atom")[2].decode(), 30)
         assert fetch(base + "/readyz")[0] == 200
     proxy.cut()
+
+
+def test_metrics_add_up_over_every_worker(tmp_path: Path) -> None:
+    """Two workers share the requests; every scrape, whichever worker
+    answers it, reports all of them, and no counter ever goes down."""
+    requests = 60
+    line = re.compile(r'^feedsvc_http_requests_total\{route="/feed\.<fmt>",status="200"\} (\S+)$', re.M)
+    with served(tmp_path, {"FEEDSVC_SOURCE_DIR": str(SAMPLES)}, workers=2) as (base, _, log):
+        for _ in range(requests):
+            assert fetch(base + "/feed.atom")[0] == 200
+        previous: dict[str, float] = {}
+        for _ in range(10):
+            text = fetch(base + "/metrics")[2].decode()
+            [count] = line.findall(text)
+            assert float(count) == requests
+            counters = {m.group(1): float(m.group(2)) for m in re.finditer(r"^(\S+_total\S*) (\S+)$", text, re.M)}
+            assert all(counters.get(name, 0) >= value for name, value in previous.items())
+            previous = counters
+        workers = set(re.findall(r"\[(\d+)\] gunicorn.access: .* \"GET /feed.atom", log.read_text()))
+    assert len(workers) == 2  # the requests did go to both

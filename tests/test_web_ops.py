@@ -37,11 +37,11 @@ def test_metrics(tmp_path: Path) -> None:
     etag = client.get("/feed.atom").headers["ETag"]
     client.get("/feed.atom", headers={"If-None-Match": etag})
     text = client.get("/metrics").get_data(as_text=True)
-    for line in ('feedsvc_http_requests_total{route="/feed.<fmt>",status="200"} 1',
-                 'feedsvc_http_requests_total{route="/feed.<fmt>",status="304"} 1',
-                 'feedsvc_source_files{state="rejected"} 1', 'feedsvc_source_files{state="ok"} 1',
-                 "feedsvc_render_cache_misses_total 1", "feedsvc_render_cache_hits_total 1",
-                 "feedsvc_scan_rejected 1"):
+    for line in ('feedsvc_http_requests_total{route="/feed.<fmt>",status="200"} 1.0',
+                 'feedsvc_http_requests_total{route="/feed.<fmt>",status="304"} 1.0',
+                 'feedsvc_source_files{state="rejected"} 1.0', 'feedsvc_source_files{state="ok"} 1.0',
+                 'feedsvc_render_cache_total{outcome="miss"} 1.0', 'feedsvc_render_cache_total{outcome="hit"} 1.0',
+                 "feedsvc_scan_rejected 1.0"):
         assert line in text.splitlines(), line
 
 

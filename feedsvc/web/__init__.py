@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import atexit
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from flask import Flask, Response, current_app, redirect, request
 from werkzeug.exceptions import HTTPException
@@ -23,6 +23,7 @@ from feedsvc.schedule import ScanSchedule
 from feedsvc.settings import Settings, load_settings
 from feedsvc.store import Store, open_store
 from feedsvc.web.http import security_headers
+from feedsvc.web.metrics import REQUESTS, counted_lookup
 from feedsvc.web.polls import FastPolls
 
 log = logging.getLogger("feedsvc.web")
@@ -35,7 +36,6 @@ class Services:
     store: Store
     publisher: Publisher
     schedule: ScanSchedule
-    requests: dict[tuple[str, int], int] = field(default_factory=dict)
     polls: FastPolls | None = None  # set by create_app; the feed views tell it what they answered
 
 
@@ -57,7 +57,7 @@ def create_app(settings: Settings | None = None, *, scan: bool = True) -> Flask:
     # from base_url instead
     app.url_map.merge_slashes = False
     app.url_map.converters["path"] = _AnyPath
-    found = app.extensions["feedsvc"] = Services(settings, store, Publisher(store, settings), schedule)
+    found = app.extensions["feedsvc"] = Services(settings, store, Publisher(store, settings, counted_lookup), schedule)
     found.polls = FastPolls(app.wsgi_app, found)
     app.wsgi_app = found.polls  # type: ignore[method-assign]
 
@@ -79,10 +79,7 @@ def create_app(settings: Settings | None = None, *, scan: bool = True) -> Flask:
 
 
 def _count(response: Response) -> Response:
-    route = request.url_rule.rule if request.url_rule else "unmatched"
-    counts = services().requests
-    key = (route, response.status_code)
-    counts[key] = counts.get(key, 0) + 1
+    REQUESTS.labels(request.url_rule.rule if request.url_rule else "unmatched", response.status_code).inc()
     return response
 
 

@@ -9,6 +9,7 @@ from flask import Blueprint, Response, abort, jsonify, request
 
 from feedsvc.errors import StoreError
 from feedsvc.web import services
+from feedsvc.web.metrics import CONTENT_TYPE, exposition
 
 blueprint = Blueprint("ops", __name__)
 
@@ -49,23 +50,7 @@ def status() -> Response:
 
 @blueprint.get("/metrics")
 def metrics() -> Response:
-    svc = services()
-    lines = ["# TYPE feedsvc_http_requests_total counter"]
-    for (route, code), count in sorted(svc.requests.items()):
-        lines.append(f'feedsvc_http_requests_total{{route="{route}",status="{code}"}} {count}')
-    lines += ["# TYPE feedsvc_render_cache_hits_total counter", f"feedsvc_render_cache_hits_total {svc.publisher.hits}",
-              "# TYPE feedsvc_render_cache_misses_total counter",
-              f"feedsvc_render_cache_misses_total {svc.publisher.misses}"]
-    lines.append("# TYPE feedsvc_source_files gauge")
-    for state, count in svc.store.file_counts().items():
-        lines.append(f'feedsvc_source_files{{state="{state}"}} {count}')
-    report = svc.store.last_report()
-    if report is not None:
-        lines += ["# TYPE feedsvc_scan_seconds gauge", f"feedsvc_scan_seconds {report.seconds:.6f}"]
-        for name in ("seen", "read", "parsed", "changed", "removed", "rejected"):
-            lines += [f"# TYPE feedsvc_scan_{name} gauge", f"feedsvc_scan_{name} {getattr(report, name)}"]
-    return Response("\n".join(lines) + "\n", mimetype="text/plain; version=0.0.4",
-                    headers={"Cache-Control": "no-store"})
+    return Response(exposition(services().store), content_type=CONTENT_TYPE, headers={"Cache-Control": "no-store"})
 
 
 @blueprint.post("/admin/rescan")

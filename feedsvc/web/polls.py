@@ -21,6 +21,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 
 from feedsvc.errors import StoreError
 from feedsvc.web.http import reply
+from feedsvc.web.metrics import REQUESTS
 
 if TYPE_CHECKING:
     from feedsvc.web import Services
@@ -63,8 +64,7 @@ class FastPolls:
         status, headers, body = answer
         if status == 200:
             headers.append(("Content-Length", str(len(body))))
-        counts = self.services.requests
-        counts[known.rule, status] = counts.get((known.rule, status), 0) + 1
+        REQUESTS.labels(known.rule, status).inc()
         start_response(f"{status} {HTTP_STATUS_CODES[status]}", headers)
         return [body]
 
