@@ -60,6 +60,8 @@ def test_every_feed_parses_cleanly(client: FlaskClient) -> None:
 def check_atom(data: bytes) -> etree._Element:
     root = etree.fromstring(data)
     SCHEMA.assertValid(root)
+    # no prefix for the Atom namespace in an Atom document (strict validators: AvoidNamespacePrefix)
+    assert [prefix for prefix, uri in root.nsmap.items() if uri == ATOM[1:-1]] == [None]
     xml_lang = "{http://www.w3.org/XML/1998/namespace}lang"
     assert root.get(xml_lang) == "ar"
     assert root.find(f"{ATOM}author") is not None  # so no entry is ever without one
