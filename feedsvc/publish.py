@@ -287,7 +287,10 @@ class Publisher:
                           related=entry.related, feed_tag=None, feed_title=self.settings.site_title)
 
     def _render_opml(self) -> Output:
-        body = page("opml.xml", self.urls, self.settings.site_title, tags=self.store.tags())
+        """Its dates are the site feed's `updated`: the same store, the same bytes
+        (what feedsvc knows of the archive's creation is no more than that)."""
+        body = page("opml.xml", self.urls, self.settings.site_title, tags=self.store.tags(),
+                    updated=newest(self._entries(None, 1)))
         return Output(body, OPML)
 
 

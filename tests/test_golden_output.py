@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from feedsvc.settings import SAMPLES
+from tests import judges
 from tests.conftest import ROOT, run_feedsvc
 
 OUTPUT = ROOT / "tests" / "output"
@@ -39,3 +40,8 @@ def test_the_same_files(exported: Path) -> None:
 @pytest.mark.parametrize("relative", listed(OUTPUT))
 def test_the_same_bytes(relative: str, exported: Path) -> None:
     assert (exported / relative).read_bytes() == (OUTPUT / relative).read_bytes(), relative
+
+
+@pytest.mark.parametrize("relative", listed(OUTPUT))
+def test_every_golden_file_passes_its_judge(relative: str) -> None:
+    judges.judge_file(OUTPUT, relative)

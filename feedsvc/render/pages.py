@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from email.utils import format_datetime
 from importlib import resources
 from typing import Any
 
@@ -20,6 +21,7 @@ _env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+_env.filters["rfc822"] = format_datetime  # OPML's dates, as RSS writes them
 # The pages' one style sheet, inline; the Content-Security-Policy admits it by
 # its hash and nothing else: no script, no frame, no other origin.
 STYLE = (resources.files("feedsvc.render") / "templates" / "site.css").read_text(encoding="utf-8")
