@@ -20,8 +20,8 @@ LAYERS = [
     {"model", "arabic", "errors", "logs"},
 ]
 # Third-party libraries each stay inside the part that owns them.
-CONFINED = {"sqlalchemy": {"store"}, "feedgen": {"render"}, "jinja2": {"render"}, "flask": {"web"},
-            "apscheduler": {"schedule"}, "lxml": {"parse", "render"}, "watchdog": {"watch"}}
+CONFINED = {"sqlalchemy": {"store"}, "alembic": {"store"}, "feedgen": {"render"}, "jinja2": {"render"},
+            "flask": {"web"}, "apscheduler": {"schedule"}, "lxml": {"parse", "render"}, "watchdog": {"watch"}}
 
 
 def imports(path: Path) -> set[str]:

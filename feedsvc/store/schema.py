@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import (
     JSON,
     BigInteger,
     Column,
+    Connection,
     Engine,
     Index,
     Integer,
@@ -15,6 +21,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    inspect,
     select,
     text,
 )
@@ -22,7 +29,6 @@ from sqlalchemy import (
 from feedsvc.errors import StoreError
 from feedsvc.store.lock import file_lock, lock_key
 
-SCHEMA_VERSION = 4
 SCANNER = "scanner"  # the fence's one row
 metadata = MetaData()
 
@@ -113,40 +119,27 @@ meta = Table(
 )
 
 
-# What turns a store of the version before each into that version, on each
-# database (SQLite does not enforce lengths: its columns need no new type).
-_NOW_MICROS = {"sqlite": "CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER)",
-               "postgresql": "CAST(extract(epoch FROM now()) * 1000000 AS BIGINT)"}
-_COMMON: dict[int, list[str]] = {
-    2: ["ALTER TABLE article_tags ADD COLUMN published BIGINT NOT NULL DEFAULT 0",
-        "UPDATE article_tags SET published ="
-        " (SELECT published FROM articles WHERE articles.id = article_tags.article_id)",
-        "CREATE INDEX article_tags_newest ON article_tags (tag_key, published, article_id)"],
-    3: ["CREATE INDEX articles_title ON articles (title_key, id)",
-        "DROP INDEX ix_articles_title_key"],
-    # every feed changes once, at the upgrade: its Last-Modified was its newest entry's date
-    4: ["ALTER TABLE versions ADD COLUMN changed BIGINT NOT NULL DEFAULT 0",
-        "UPDATE versions SET changed = {now}",
-        "ALTER TABLE files ADD COLUMN waiting_until BIGINT"],
-}
-_POSTGRESQL: dict[int, list[str]] = {
-    4: [f"ALTER TABLE {table} ALTER COLUMN {column} TYPE TEXT" for table, column in (
-        ("articles", "id"), ("article_tags", "article_id"), ("relations", "article_id"), ("read_also", "id"),
-        ("files", "path"), ("files", "article_id"))],
-}
+MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def upgrades(version: int, dialect: str) -> list[str]:
-    """The statements that bring a store of `version - 1` to `version`."""
-    extra = _POSTGRESQL.get(version, []) if dialect == "postgresql" else []
-    return [statement.format(now=_NOW_MICROS[dialect]) for statement in [*_COMMON[version], *extra]]
+@lru_cache(maxsize=1)
+def _scripts() -> tuple[Config, str, frozenset[str]]:
+    """Alembic's configuration, the head revision, and every revision known."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    scripts = ScriptDirectory.from_config(config)
+    head = scripts.get_current_head()
+    assert head is not None
+    return config, head, frozenset(script.revision for script in scripts.walk_revisions())
 
 
 def create_or_upgrade(engine: Engine) -> None:
-    """Create missing tables, upgrade an older store in place; refuse a store
-    written by a newer feedsvc.
+    """Create the tables of a new store, or bring an older one to this
+    feedsvc's schema with Alembic (feedsvc/store/migrations); refuse a store
+    that a newer feedsvc upgraded.
 
-    Processes starting together (gunicorn workers, replicas) take turns.
+    Processes starting together (gunicorn workers, the scanner, replicas)
+    take turns: one upgrades, the others then find it current.
     """
     if engine.dialect.name == "sqlite":
         with file_lock(Path(f"{engine.url.database}.schema-lock"), wait=True):
@@ -156,19 +149,35 @@ def create_or_upgrade(engine: Engine) -> None:
 
 
 def _create_or_upgrade(engine: Engine) -> None:
+    config, head, known = _scripts()
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock_key("feedsvc-schema")})
-        metadata.create_all(conn)
-        found = conn.execute(select(meta.c.value).where(meta.c.key == "schema_version")).scalar()
-        if found is None:
-            conn.execute(meta.insert().values(key="schema_version", value=SCHEMA_VERSION))
-        elif int(found) > SCHEMA_VERSION:
-            raise StoreError(f"the store has schema version {found}; this feedsvc knows up to {SCHEMA_VERSION}")
-        elif int(found) < SCHEMA_VERSION:
-            for version in range(int(found) + 1, SCHEMA_VERSION + 1):
-                for statement in upgrades(version, engine.dialect.name):
-                    conn.execute(text(statement))
-            conn.execute(meta.update().where(meta.c.key == "schema_version").values(value=SCHEMA_VERSION))
+        current = MigrationContext.configure(conn).get_current_revision()
+        config.attributes["connection"] = conn
+        if current is None:
+            # a store kept before Alembic says its version in meta; a new one is made whole
+            before = (conn.execute(select(meta.c.value).where(meta.c.key == "schema_version")).scalar()
+                      if inspect(conn).has_table("meta") else None)
+            if before is None:
+                metadata.create_all(conn)
+                command.stamp(config, head)
+            else:
+                current = f"{int(before):04d}"
+                if current in known:
+                    command.stamp(config, current)
+        if current is not None and current not in known:
+            raise StoreError(f"the store's schema is at revision {current}, which a newer feedsvc made; "
+                             f"this one knows up to {head}")
+        if current is not None and current != head:
+            command.upgrade(config, head)
+        _keep(conn, meta, "schema_version", int(head))  # what a feedsvc from before Alembic checks
         if conn.execute(select(fence.c.token).where(fence.c.name == SCANNER)).first() is None:
             conn.execute(fence.insert().values(name=SCANNER, token=0))
+
+
+def _keep(conn: Connection, table: Table, key: str, value: object) -> None:
+    if conn.execute(select(table.c.value).where(table.c.key == key)).first() is None:
+        conn.execute(table.insert().values(key=key, value=value))
+    else:
+        conn.execute(table.update().where(table.c.key == key).values(value=value))
