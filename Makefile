@@ -15,8 +15,9 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	FEEDSVC_DATA_DIR=.data $(BIN)/feedsvc serve
 
+# PYTHONDONTWRITEBYTECODE: the tests write nothing into the checkout (but .venv)
 test: $(STAMP) browser
-	$(BIN)/pytest -q
+	PYTHONDONTWRITEBYTECODE=1 $(BIN)/pytest -q
 
 # The page tests drive Debian's chromium (Playwright's own browser download
 # is not used); installing it needs root, as CI and these machines have.

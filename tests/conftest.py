@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import settings as hypothesis_settings
 
 from feedsvc.parse import ParseRules
 from feedsvc.scan import Scanner
@@ -32,6 +33,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("FEEDSVC_SHARED", ROOT.parent / "shared"))
 SEED = SHARED / "seeds" / "000_4af9fadfdc09d4ea.txt"
 sys.path.insert(0, str(ROOT))  # so that tests can import bench.corpus
+hypothesis_settings.register_profile("feedsvc", database=None)  # no .hypothesis/ in the checkout
+hypothesis_settings.load_profile("feedsvc")
 
 
 def elsewhere() -> Path:

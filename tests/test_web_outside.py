@@ -13,7 +13,7 @@ import feedparser
 import pytest
 from lxml import etree
 
-from tests.conftest import ROOT, SHARED, fetch, served
+from tests.conftest import SHARED, fetch, served
 from tests.test_web_feeds import check_atom, make_settings, scan
 
 SCHEMA = etree.RelaxNG(etree.parse(str(SHARED / "checks" / "atom.rng")))
@@ -82,8 +82,8 @@ def test_pages_in_a_real_browser(gunicorn: tuple[str, subprocess.Popen[str], Pat
     chromium = Path("/usr/bin/chromium")
     assert chromium.exists(), "Debian's chromium is missing: `make test` installs it (apt-get, as root)"
     base, _, _ = gunicorn
-    artefacts = ROOT / "test-artifacts"
-    artefacts.mkdir(exist_ok=True)
+    artefacts = tmp_path / "screenshots"  # kept with the test's other files, not in the checkout
+    artefacts.mkdir()
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(chromium), args=[
             "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"])
