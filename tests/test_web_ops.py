@@ -34,15 +34,23 @@ def test_metrics(tmp_path: Path) -> None:
     settings = make_settings(tmp_path / "src", tmp_path / "data")
     scan(settings)
     client = create_app(settings, scan=False).test_client()
+    counters = ('feedsvc_http_requests_total{route="/feed.<fmt>",status="200"}',
+                'feedsvc_http_requests_total{route="/feed.<fmt>",status="304"}',
+                'feedsvc_render_cache_total{outcome="miss"}', 'feedsvc_render_cache_total{outcome="hit"}')
+    before = series(client.get("/metrics").get_data(as_text=True))  # this process's counts: other tests' too
     etag = client.get("/feed.atom").headers["ETag"]
     client.get("/feed.atom", headers={"If-None-Match": etag})
-    text = client.get("/metrics").get_data(as_text=True)
-    for line in ('feedsvc_http_requests_total{route="/feed.<fmt>",status="200"} 1.0',
-                 'feedsvc_http_requests_total{route="/feed.<fmt>",status="304"} 1.0',
-                 'feedsvc_source_files{state="rejected"} 1.0', 'feedsvc_source_files{state="ok"} 1.0',
-                 'feedsvc_render_cache_total{outcome="miss"} 1.0', 'feedsvc_render_cache_total{outcome="hit"} 1.0',
-                 "feedsvc_scan_rejected 1.0"):
-        assert line in text.splitlines(), line
+    after = series(client.get("/metrics").get_data(as_text=True))
+    assert {name: after[name] - before.get(name, 0) for name in counters} == dict.fromkeys(counters, 1)
+    gauges = {'feedsvc_source_files{state="rejected"}': 1, 'feedsvc_source_files{state="ok"}': 1,
+              "feedsvc_scan_rejected": 1}
+    assert {name: after[name] for name in gauges} == gauges
+
+
+def series(text: str) -> dict[str, float]:
+    """Each series of a Prometheus text exposition, and its value."""
+    return {name: float(value) for name, value in (line.rsplit(" ", 1) for line in text.splitlines()
+                                                   if line and not line.startswith("#"))}
 
 
 def test_admin_rescan_needs_the_token(tmp_path: Path) -> None:
