@@ -36,8 +36,9 @@ class _PlainFormatter(logging.Formatter):
         return super().format(record).replace("\n", " | ")  # one line per event, always
 
 
-# Others' loggers whose events feedsvc shows: APScheduler reports a job that
-# raised with a traceback of its own.
+# Others' loggers whose errors feedsvc shows: APScheduler reports a job that
+# raised with a traceback of its own. (Its warnings are not shown: that a
+# run was skipped while a long scan goes on is the schedule working.)
 THIRD_PARTY = ("apscheduler",)
 
 
@@ -47,11 +48,11 @@ def formatter(log_format: str) -> logging.Formatter:
 
 
 def configure(log_format: str, level: int = logging.INFO) -> None:
-    """Route feedsvc's loggers (and THIRD_PARTY's warnings) to stderr in the
+    """Route feedsvc's loggers (and THIRD_PARTY's errors) to stderr in the
     given format ("plain" or "json")."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(formatter(log_format))
-    for name, its_level in [("feedsvc", level), *((other, logging.WARNING) for other in THIRD_PARTY)]:
+    for name, its_level in [("feedsvc", level), *((other, logging.ERROR) for other in THIRD_PARTY)]:
         logger = logging.getLogger(name)
         logger.handlers[:] = [handler]
         logger.setLevel(its_level)

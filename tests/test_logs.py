@@ -18,7 +18,7 @@ try:
 except RuntimeError:
     logging.getLogger("feedsvc.test").exception("it failed")
     logging.getLogger("apscheduler.executors.default").exception("Job raised")
-logging.getLogger("apscheduler.scheduler").info("not shown: below a warning")
+logging.getLogger("apscheduler.scheduler").warning("not shown: below an error")
 """
 
 
