@@ -43,7 +43,7 @@ from lxml import etree
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.corpus import ROOT, cached_corpus
-from bench.serve import free_port
+from bench.serve import fetch, free_port
 from feedsvc.parse import article_id, walk
 from feedsvc.settings import LEXICON
 from feedsvc.store import open_store
@@ -80,15 +80,6 @@ function done(summary, latency, requests)
   io.write(string.format("SOAK requests=%d fivexx=%d timeouts=%d\\n", summary.requests, total, summary.errors.timeout))
 end
 """
-
-
-def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
-    request = urllib.request.Request(url, headers=headers or {})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, dict(response.headers), response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), error.read()
 
 
 def rss_kib(pid: int) -> int:
