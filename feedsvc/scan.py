@@ -263,7 +263,7 @@ class Scanner:
     @classmethod
     def of(cls, store: Store, settings: Settings) -> Scanner:
         """The scanner the settings describe."""
-        return cls(store, settings.sources, settings.file_pattern, ParseRules.of(settings),
+        return cls(store, settings.sources(), settings.file_pattern, ParseRules.of(settings),
                    publish_future=settings.publish_future)
 
     def scan(self, progress: OnProgress = _quiet) -> ScanReport:
@@ -302,7 +302,9 @@ class Scanner:
     def release_due(self) -> ScanReport:
         """Read again the files whose article's date has come: they are
         published now, without a walk of the tree."""
-        return self.scan_paths(self._due(utc_now()))
+        with self._running:  # a scan (the watch's) may be changing what waits
+            due = self._due(utc_now())
+        return self.scan_paths(due)
 
     def next_release(self) -> datetime | None:
         """When the next waiting article's date comes, if one waits."""
@@ -444,7 +446,8 @@ class Scanner:
                 self._waiting.pop(stamp.path, None)
         for stamp in batch.waiting:
             self._index[stamp.path] = stamp
-            self._waiting[stamp.path] = stamp.waiting_until  # type: ignore[assignment]
+            if stamp.waiting_until is not None:  # (always, for a waiting stamp)
+                self._waiting[stamp.path] = stamp.waiting_until
 
     def _learn(self, fresh: list[Article], removed_ids: list[str | None]) -> frozenset[str]:
         """Update the tag statistics by the difference; the pairs they teach now."""

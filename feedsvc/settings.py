@@ -72,7 +72,6 @@ class Settings:
     def store_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir.resolve() / 'feedsvc.db'}"
 
-    @property
     def sources(self) -> Path:
         """The source directory, which scanning needs: SettingsError if none is set."""
         if self.source_dir is None:

@@ -363,16 +363,13 @@ class Store:
         if batch.removed:
             found = conn.execute(select(files.c.article_id).where(among(conn, files.c.path, batch.removed)))
             removed_ids = [i for i in found.scalars() if i is not None]
-            for was in rows.stored(conn, removed_ids).values():
-                scopes |= {f"tag:{k}" for k in was.tag_keys}
-                titles.add(was.title_key)
-        withdrawn: dict[str, Any] = {}  # published before, dated later now: withdrawn until then
-        if batch.waiting:
-            withdrawn = rows.stored(conn, [s.article_id for s in batch.waiting if s.article_id is not None])
-            for was in withdrawn.values():
-                scopes |= {f"tag:{k}" for k in was.tag_keys}
-                titles.add(was.title_key)
-        gone = [*removed_ids, *withdrawn, *replaced]
+        # the articles of removed files, and those published before whose date is later now (withdrawn till then)
+        waiting_ids = [s.article_id for s in batch.waiting if s.article_id is not None]
+        leaving = rows.stored(conn, [*removed_ids, *waiting_ids]) if removed_ids or waiting_ids else {}
+        for was in leaving.values():
+            scopes |= {f"tag:{k}" for k in was.tag_keys}
+            titles.add(was.title_key)
+        gone = [*leaving, *replaced]
         maybe_orphaned = rows.embedded_keys(conn, gone) if gone else set()
         rows.delete_articles(conn, gone)
         if batch.removed:
@@ -381,7 +378,7 @@ class Store:
         rows.drop_orphan_read_also(conn, maybe_orphaned)
         self._write_stamps(conn, [s for _, s in batch.articles if s is not None] + batch.touched + batch.rejected
                            + batch.waiting)
-        if changed or removed_ids or withdrawn:
+        if changed or removed_ids or leaving:
             scopes |= rows.scopes_relating_to(conn, titles) | {"all", "site"}
             rows.refresh_tags(conn, [s[4:] for s in scopes if s.startswith("tag:")])
             rows.bump_versions(conn, scopes, now)

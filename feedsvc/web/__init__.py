@@ -11,7 +11,7 @@ import atexit
 import logging
 from dataclasses import dataclass
 
-from flask import Flask, Response, current_app, redirect, request
+from flask import Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import PathConverter
 
@@ -53,8 +53,8 @@ def create_app(settings: Settings | None = None, *, scan: bool = True) -> Flask:
     schedule = ScanSchedule(scanner, settings.scan_interval, settings.watch)
     app = Flask(__name__)
     # Werkzeug would answer //a//b with a redirect built from the request's
-    # Host header (an open redirect, and poisoned caches): _one_slash does it
-    # from base_url instead
+    # Host header (an open redirect, and poisoned caches): feeds.one_slash
+    # does it from base_url instead
     app.url_map.merge_slashes = False
     app.url_map.converters["path"] = _AnyPath
     found = app.extensions["feedsvc"] = Services(settings, store, Publisher(store, settings, counted_lookup), schedule)
@@ -66,7 +66,6 @@ def create_app(settings: Settings | None = None, *, scan: bool = True) -> Flask:
     app.register_blueprint(feeds.blueprint)
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(ops.blueprint)
-    app.before_request(_one_slash)
     app.after_request(_count)
     app.after_request(_secure)
     app.register_error_handler(HTTPException, _http_error)
@@ -88,16 +87,6 @@ class _AnyPath(PathConverter):
     path, and a file name may hold one."""
 
     regex = "[^/][\\s\\S]*?"
-
-
-def _one_slash() -> Response | None:
-    """A path with empty segments (//x, /a//b) moves, within this site, to
-    the same path with single slashes."""
-    if "//" not in request.path:
-        return None
-    query = request.query_string.decode("ascii", "replace")
-    url = services().publisher.urls.of_path(request.path)
-    return redirect(f"{url}?{query}" if query else url, code=301)  # type: ignore[return-value]
 
 
 def _secure(response: Response) -> Response:

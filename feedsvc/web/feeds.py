@@ -72,7 +72,16 @@ def tag_feed_page(name: str, page: str, fmt: str) -> Response:
     return serve_feed(tag, fmt, page)
 
 
+@blueprint.before_app_request
+def one_slash() -> Response | None:
+    """A path with empty segments (//x, /a//b) moves, within this site, to
+    the same path with single slashes."""
+    if "//" not in request.path:
+        return None
+    return canonical(services().publisher.urls.of_path(request.path))
+
+
 def canonical(url: str) -> Response:
-    """301 to the display spelling, keeping the query."""
+    """301 to this URL of the site (the display spelling, single slashes), keeping the query."""
     query = request.query_string.decode("ascii", "replace")
     return redirect(f"{url}?{query}" if query else url, code=301)  # type: ignore[return-value]
