@@ -142,6 +142,14 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'data' / 'feedsvc.db'}"
         return
+
+    with postgres_schema() as schema:
+        yield f"{POSTGRES}?options=-csearch_path%3D{schema}"
+
+
+@contextmanager
+def postgres_schema() -> Iterator[str]:
+    """A schema of its own on the local PostgreSQL (its name), dropped after."""
     from sqlalchemy import create_engine, text
 
     schema = f"t_{uuid.uuid4().hex[:12]}"
@@ -149,7 +157,7 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     try:
-        yield f"{POSTGRES}?options=-csearch_path%3D{schema}"
+        yield schema
     finally:
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))

@@ -8,15 +8,13 @@ import shutil
 import socket
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from feedsvc.settings import SAMPLES
-from tests.conftest import POSTGRES, fetch, free_port, served, wait_for
+from tests.conftest import fetch, free_port, postgres_schema, served, wait_for
 
 TRICKLERS = 200
 
@@ -101,24 +99,16 @@ class Proxy:
 
 
 @pytest.fixture
-def postgres_schema() -> Iterator[str]:
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield schema
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+def schema() -> Iterator[str]:
+    with postgres_schema() as name:
+        yield name
 
 
-def test_a_store_outage_serves_what_was_rendered_and_recovers_alone(tmp_path: Path, postgres_schema: str) -> None:
+def test_a_store_outage_serves_what_was_rendered_and_recovers_alone(tmp_path: Path, schema: str) -> None:
     source = tmp_path / "articles"
     shutil.copytree(SAMPLES, source)
     proxy = Proxy()
-    url = f"postgresql+psycopg://postgres@127.0.0.1:{proxy.port}/test?options=-csearch_path%3D{postgres_schema}"
+    url = f"postgresql+psycopg://postgres@127.0.0.1:{proxy.port}/test?options=-csearch_path%3D{schema}"
     rendered = ["/feed.atom", "/tags/%D8%BA%D8%B2%D8%A9/feed.rss", "/", "/articles/000_4af9fadfdc09d4ea"]
     with served(tmp_path, {"FEEDSVC_SOURCE_DIR": str(source), "FEEDSVC_DATABASE_URL": url}, workers=1) as (base, _, _):
         before = {path: fetch(base + path) for path in rendered}
